@@ -1,0 +1,103 @@
+/**
+ * The one definition of Ferret's infrastructure: table schema, queue and
+ * event-source settings, function settings and HTTP routes.
+ *
+ * Both the CDK stack (`cdk/stack.ts`) and the local stack (`cdk/local/`) import
+ * this module, so the cloud and the single-machine product cannot drift apart.
+ * It holds plain data only — no AWS SDK, no CDK types.
+ */
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+
+/** Single DynamoDB table; item shapes are documented in `shared/keys.ts`. */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds. TTL deletion is lazy (up to ~2 days on AWS, never in dynalite):
+   * expiry is always decided in condition/filter expressions, never by absence. */
+  ttlAttribute: 'expiresAt',
+  indexes: [
+    /** Lists: projects of an org, issues of a project by last seen, keys by public key. */
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    /** Events of an issue by time; keys only, the event body is fetched by key. */
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+  ],
+} as const;
+
+/** The functions, by the file in `functions/` that holds each handler. */
+export const FUNCTIONS = {
+  ingest: { entry: 'functions/ingest.ts', memoryMB: 512, timeoutSeconds: 10 },
+  group: { entry: 'functions/group.ts', memoryMB: 1024, timeoutSeconds: 60 },
+  api: { entry: 'functions/api.ts', memoryMB: 512, timeoutSeconds: 15 },
+} as const;
+
+/**
+ * The event queue between ingest and grouping, and the event source mapping
+ * that drains it. Lambda's own rules apply: visibility ≥ 6 × consumer timeout.
+ */
+export const QUEUE = {
+  /** SQS maximum message size (raised from 256 KiB in 2025). Larger payloads go to S3. */
+  maxMessageBytes: 1 * MiB,
+  /** Payloads above this travel by reference through the payload bucket (claim check). */
+  claimCheckThresholdBytes: 200 * KiB,
+  visibilityTimeoutSeconds: 6 * FUNCTIONS.group.timeoutSeconds,
+  retentionSeconds: 4 * 24 * 3600,
+  /** Receives before a message is moved to the dead-letter queue. */
+  maxReceiveCount: 5,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  eventSource: {
+    batchSize: 100,
+    /** Short window: alerts must go out within seconds of the SDK's POST. */
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 10,
+    reportBatchItemFailures: true,
+  },
+} as const;
+
+export type RouteTarget = 'ingest' | 'api';
+export interface RouteDef {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'ANY';
+  /** API Gateway route path syntax: `{name}` and greedy `{name+}`. */
+  path: string;
+  target: RouteTarget;
+  /** Portal API routes require a bearer token (JWT authorizer in AWS). */
+  auth: boolean;
+}
+
+/**
+ * HTTP routes. The DSN routes accept any path prefix in front of `/api/…`
+ * (a DSN may carry one); API Gateway expresses that with the greedy routes.
+ */
+export const ROUTES: readonly RouteDef[] = [
+  { method: 'POST', path: '/api/{projectId}/envelope', target: 'ingest', auth: false },
+  { method: 'POST', path: '/api/{projectId}/store', target: 'ingest', auth: false },
+  { method: 'OPTIONS', path: '/api/{projectId}/envelope', target: 'ingest', auth: false },
+  { method: 'OPTIONS', path: '/api/{projectId}/store', target: 'ingest', auth: false },
+  { method: 'POST', path: '/api/store', target: 'ingest', auth: false },
+  { method: 'ANY', path: '/api/0/{proxy+}', target: 'api', auth: true },
+];
+
+/** Ingest paths, with an optional DSN path prefix. Used to route and to parse. */
+export const INGEST_PATH = /^(?<prefix>(?:\/[^/]+)*?)\/api\/(?:(?<projectId>\d+)\/)?(?<kind>envelope|store)\/?$/;
+
+/** Which API Gateway flavour serves the DSN routes; see README "Compressed bodies". */
+export type IngestApiKind = 'http' | 'rest';
+export const DEFAULT_INGEST_API: IngestApiKind = 'rest';
+
+/** Environment variable names shared by the stack and the local stack. */
+export const ENV = {
+  table: 'FERRET_TABLE',
+  queueUrl: 'FERRET_QUEUE_URL',
+  payloadBucket: 'FERRET_PAYLOAD_BUCKET',
+  mailFrom: 'FERRET_MAIL_FROM',
+  mailTo: 'FERRET_MAIL_TO',
+  sesConfigurationSet: 'FERRET_SES_CONFIGURATION_SET',
+  portalUrl: 'FERRET_PORTAL_URL',
+  dsnBaseUrl: 'FERRET_DSN_BASE_URL',
+  /** Issuer and audience of portal JWTs (Cognito), checked again in the handler. */
+  jwtIssuer: 'FERRET_JWT_ISSUER',
+} as const;
+
+/** Retention of stored events unless a project overrides it. */
+export const DEFAULT_RETENTION_DAYS = 90;

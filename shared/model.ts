@@ -1,0 +1,197 @@
+/**
+ * Ferret's data model: what the domain reads and writes through the ports in
+ * `shared/ports.ts`. Event shapes follow Sentry's event payload
+ * (https://develop.sentry.dev/sdk/data-model/event-payloads/).
+ */
+
+export type Level = 'fatal' | 'error' | 'warning' | 'info' | 'debug';
+export const LEVELS: readonly Level[] = ['debug', 'info', 'warning', 'error', 'fatal'];
+
+export interface Organization {
+  slug: string;
+  name: string;
+  dateCreated: string;
+}
+
+export interface Project {
+  /** Numeric string, as in a DSN's path. */
+  id: string;
+  slug: string;
+  name: string;
+  orgSlug: string;
+  platform?: string;
+  dateCreated: string;
+  /** Upper-case prefix of short IDs (`BACKEND-1A`). */
+  shortIdPrefix: string;
+  retentionDays: number;
+  /** Epoch ms until which ingest answers 429 (set by the grouping step, read cached). */
+  limitedUntil?: number;
+  /** Events per minute allowed (0 = unlimited). */
+  rateLimitPerMinute: number;
+  /** Store client IPs (`{{auto}}` user.ip_address). */
+  storeIp: boolean;
+  /** Extra field names scrubbed beside the defaults. */
+  sensitiveFields: string[];
+  /** Field names never scrubbed. */
+  safeFields: string[];
+}
+
+export interface ProjectKey {
+  /** The DSN's public key. */
+  publicKey: string;
+  projectId: string;
+  label: string;
+  isActive: boolean;
+  dateCreated: string;
+}
+
+export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';
+export type IssueSubstatus = 'new' | 'ongoing' | 'regressed' | 'escalating' | 'archived_forever' | 'archived_until_condition_met';
+
+export interface Issue {
+  /** Numeric string, unique in the installation. */
+  id: string;
+  projectId: string;
+  /** `BACKEND-1A`. */
+  shortId: string;
+  title: string;
+  culprit: string;
+  /** Sentry's `metadata`: `{type, value, filename, function}` for errors, `{title}` for messages. */
+  metadata: Record<string, string>;
+  type: 'error' | 'default';
+  level: Level;
+  platform: string;
+  status: IssueStatus;
+  substatus?: IssueSubstatus;
+  /** `inNextRelease` resolutions remember the release that was current. */
+  resolvedInRelease?: string;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  userCount: number;
+  firstRelease?: string;
+  lastRelease?: string;
+  /** Fingerprint hashes that point at this issue (several after a merge). */
+  hashes: string[];
+  /** What the fingerprint was built from ("stack trace — 3 in-app frames"). */
+  groupedBy?: string;
+}
+
+/** A frame as stored: Sentry's frame interface. */
+export interface Frame {
+  filename?: string;
+  abs_path?: string;
+  module?: string;
+  function?: string;
+  raw_function?: string;
+  package?: string;
+  platform?: string;
+  lineno?: number;
+  colno?: number;
+  pre_context?: string[];
+  context_line?: string;
+  post_context?: string[];
+  in_app?: boolean;
+  vars?: Record<string, unknown>;
+  instruction_addr?: string;
+  [key: string]: unknown;
+}
+
+export interface Stacktrace {
+  frames: Frame[];
+  registers?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface ExceptionValue {
+  type?: string;
+  value?: string;
+  module?: string;
+  thread_id?: number | string;
+  mechanism?: { type?: string; handled?: boolean; synthetic?: boolean; [key: string]: unknown };
+  stacktrace?: Stacktrace;
+  raw_stacktrace?: Stacktrace;
+  [key: string]: unknown;
+}
+
+export interface Breadcrumb {
+  timestamp?: number;
+  type?: string;
+  category?: string;
+  message?: string;
+  level?: Level;
+  data?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/**
+ * An event after normalization: the canonical Sentry shape with the aliases
+ * resolved (`exception.values`, `breadcrumbs.values`, `tags` as pairs,
+ * `timestamp` as epoch seconds).
+ */
+export interface NormalizedEvent {
+  event_id: string;
+  /** Epoch seconds (float). */
+  timestamp: number;
+  /** Epoch seconds when Ferret received it. */
+  received: number;
+  level: Level;
+  platform: string;
+  logger?: string;
+  transaction?: string;
+  server_name?: string;
+  release?: string;
+  dist?: string;
+  environment?: string;
+  message?: string;
+  logentry?: { message?: string; formatted?: string; params?: unknown[] };
+  exception?: { values: ExceptionValue[] };
+  threads?: { values: Array<{ id?: number | string; crashed?: boolean; current?: boolean; name?: string; stacktrace?: Stacktrace; [key: string]: unknown }> };
+  breadcrumbs?: { values: Breadcrumb[] };
+  tags: Array<[string, string]>;
+  contexts?: Record<string, Record<string, unknown>>;
+  user?: { id?: string; email?: string; username?: string; ip_address?: string; [key: string]: unknown };
+  request?: { url?: string; method?: string; headers?: Array<[string, string]> | Record<string, string>; data?: unknown; query_string?: unknown; cookies?: unknown; env?: Record<string, unknown>; [key: string]: unknown };
+  extra?: Record<string, unknown>;
+  modules?: Record<string, string>;
+  sdk?: { name?: string; version?: string; [key: string]: unknown };
+  fingerprint?: string[];
+  /** What normalization trimmed or rejected, by path (Sentry's `_meta`). */
+  _meta?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** What the ingest step puts on the queue: one message per accepted request. */
+export interface QueueMessage {
+  v: 1;
+  projectId: string;
+  publicKey: string;
+  /** Epoch ms at the ingest handler. */
+  receivedAt: number;
+  clientIp?: string;
+  userAgent?: string;
+  /** `sent_at` from the envelope header (RFC 3339), to correct clock drift. */
+  sentAt?: string;
+  items: QueueItem[];
+}
+
+export interface QueueItem {
+  /** Envelope item type (`event`, `transaction`, `attachment`, `session`, …); `/store/` bodies are `event`. */
+  type: string;
+  headers: Record<string, unknown>;
+  /** JSON payloads parsed; binary ones (attachments) as base64 text. */
+  json?: unknown;
+  base64?: string;
+  /** Claim check: the payload lives in the payload bucket under this key. */
+  ref?: string;
+}
+
+export interface StoredEvent {
+  eventId: string;
+  projectId: string;
+  issueId: string;
+  /** ISO date. */
+  dateCreated: string;
+  dateReceived: string;
+  event: NormalizedEvent;
+}
