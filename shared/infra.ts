@@ -89,6 +89,8 @@ export const DEFAULT_INGEST_API: IngestApiKind = 'rest';
 export const ENV = {
   table: 'FERRET_TABLE',
   queueUrl: 'FERRET_QUEUE_URL',
+  /** Poison messages are moved here by the grouping step with their reason. */
+  deadLetterQueueUrl: 'FERRET_DLQ_URL',
   payloadBucket: 'FERRET_PAYLOAD_BUCKET',
   mailFrom: 'FERRET_MAIL_FROM',
   mailTo: 'FERRET_MAIL_TO',

@@ -179,8 +179,9 @@ export interface QueueItem {
   /** Envelope item type (`event`, `transaction`, `attachment`, `session`, …); `/store/` bodies are `event`. */
   type: string;
   headers: Record<string, unknown>;
-  /** JSON payloads parsed; binary ones (attachments) as base64 text. */
-  json?: unknown;
+  /** JSON payloads as received (UTF-8 text, parsed by the grouping step, not at ingest). */
+  text?: string;
+  /** Binary payloads (attachments) as base64. */
   base64?: string;
   /** Claim check: the payload lives in the payload bucket under this key. */
   ref?: string;

@@ -1,0 +1,28 @@
+/**
+ * Ingest Lambda: the DSN endpoints (`/api/{projectId}/envelope/`, `/store/`).
+ * Parses and authenticates the request, enqueues it, answers like Sentry.
+ */
+import middy from '@middy/core';
+import { requireEnv, optionalEnv } from '#shared/config.ts';
+import { ENV } from '#shared/infra.ts';
+import { createIngest } from '#shared/pipeline/ingest.ts';
+import { CORS_HEADERS } from '#shared/protocol/request.ts';
+import { S3BlobStore, SqsEventQueue } from './lib/aws.ts';
+import { DynamoStore } from './lib/dynamo.ts';
+import { httpErrors, json, toHttpRequest, type GatewayEvent } from './lib/http.ts';
+
+const ingest = createIngest({
+  projects: new DynamoStore(requireEnv(ENV.table)),
+  queue: new SqsEventQueue(requireEnv(ENV.queueUrl), optionalEnv(ENV.deadLetterQueueUrl)),
+  blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
+  now: Date.now,
+});
+
+async function ingestHandler(event: GatewayEvent) {
+  const req = toHttpRequest(event);
+  if (req.method === 'OPTIONS') return { statusCode: 200, headers: CORS_HEADERS, body: '' };
+  const result = await ingest(req, { clientIp: req.clientIp, userAgent: req.userAgent });
+  return json(200, result.body, CORS_HEADERS);
+}
+
+export const handler = middy(ingestHandler).use(httpErrors(CORS_HEADERS));

@@ -1,0 +1,400 @@
+/**
+ * The portal API: a subset of Sentry's web API (paths and JSON shapes), on the
+ * ports of `shared/ports.ts`. The Lambda in `functions/api.ts` only adapts
+ * API Gateway events to `ApiRequest` and back.
+ */
+import { randomBytes } from 'node:crypto';
+import { defaultRules, parseRuleInput } from '../alerts/rules.ts';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
+import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
+import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '../model.ts';
+import type { AlertStore, EventStore, IssueQuery, IssueStore, ProjectStore } from '../ports.ts';
+import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
+import { eventCulprit, eventTitle } from '../grouping/index.ts';
+
+export interface ApiPrincipal {
+  userId: string;
+  /** Organizations this principal belongs to. */
+  orgs: string[];
+  scopes: string[];
+  email?: string;
+}
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  multiQuery: Record<string, string[]>;
+  body: unknown;
+  principal: ApiPrincipal | undefined;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ApiDeps {
+  projects: ProjectStore;
+  issues: IssueStore;
+  events: EventStore;
+  alerts: AlertStore;
+  dsnBaseUrl: string;
+  portalUrl: string;
+  /** Base URL of this API, for `Link` headers. */
+  apiUrl: string;
+  now: () => Date;
+}
+
+type Handler = (req: ApiRequest, params: Record<string, string>, principal: ApiPrincipal) => Promise<ApiResponse>;
+interface Route {
+  method: string;
+  pattern: RegExp;
+  scope: string;
+  handler: Handler;
+}
+
+const ok = (body: unknown, headers?: Record<string, string>): ApiResponse => (headers ? { status: 200, body, headers } : { status: 200, body });
+
+/** Parses Sentry's issue search syntax: `is:unresolved level:error release:1.2 key:value free text`. */
+export function parseIssueQuery(q: string | undefined): { status?: IssueStatus; level?: Level; release?: string; environment?: string; tags: Record<string, string>; text?: string } {
+  const out: ReturnType<typeof parseIssueQuery> = { tags: {} };
+  const words: string[] = [];
+  for (const token of (q ?? '').match(/(?:[^\s"]+:"[^"]*"|"[^"]*"|\S+)/g) ?? []) {
+    const m = /^([a-zA-Z_.]+):(.+)$/.exec(token);
+    if (!m) {
+      words.push(token.replace(/^"|"$/g, ''));
+      continue;
+    }
+    const key = m[1]!;
+    const value = m[2]!.replace(/^"|"$/g, '');
+    if (key === 'is') {
+      if (value === 'unresolved' || value === 'resolved' || value === 'ignored') out.status = value;
+      else if (value === 'archived') out.status = 'ignored';
+    } else if (key === 'level') {
+      if (!LEVELS.includes(value as Level)) throw new ValidationError(`unknown level "${value}" in query`);
+      out.level = value as Level;
+    } else if (key === 'release') out.release = value;
+    else if (key === 'environment') out.environment = value;
+    else out.tags[key] = value;
+  }
+  if (words.length) out.text = words.join(' ');
+  return out;
+}
+
+export function createApi(deps: ApiDeps) {
+  const routes: Route[] = [];
+  const route = (method: string, path: string, scope: string, handler: Handler) => {
+    const pattern = new RegExp(`^/api/0${path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}/?$`);
+    routes.push({ method, pattern, scope, handler });
+  };
+
+  const org = (principal: ApiPrincipal, slug: string) => {
+    if (!principal.orgs.includes(slug)) throw new NotFoundError(`organization ${slug} not found`);
+    return slug;
+  };
+  const project = async (principal: ApiPrincipal, orgSlug: string, slug: string): Promise<Project> => {
+    org(principal, orgSlug);
+    const p = await deps.projects.getProjectBySlug(orgSlug, slug);
+    if (!p) throw new NotFoundError(`project ${slug} not found`);
+    return p;
+  };
+  const issueOf = async (principal: ApiPrincipal, orgSlug: string, id: string): Promise<{ issue: Issue; project: Project }> => {
+    org(principal, orgSlug);
+    const issue = /^\d+$/.test(id) ? await deps.issues.getIssue(id) : undefined;
+    const p = issue ? await deps.projects.getProject(issue.projectId) : undefined;
+    if (!issue || !p || p.orgSlug !== orgSlug) throw new NotFoundError(`issue ${id} not found`);
+    return { issue, project: p };
+  };
+
+  route('GET', '/organizations', 'org:read', async (_req, _p, principal) => {
+    const orgs = await Promise.all(principal.orgs.map((s) => deps.projects.getOrganization(s)));
+    return ok(orgs.filter((o) => o !== undefined).map(organizationJson));
+  });
+
+  route('GET', '/organizations/{org}', 'org:read', async (_req, p, principal) => {
+    const o = await deps.projects.getOrganization(org(principal, p['org']!));
+    if (!o) throw new NotFoundError(`organization ${p['org']} not found`);
+    return ok(organizationJson(o));
+  });
+
+  route('GET', '/organizations/{org}/members', 'org:read', async (_req, p, principal) => {
+    org(principal, p['org']!);
+    return ok([{ id: principal.userId, email: principal.email ?? principal.userId, name: principal.email ?? principal.userId, role: 'owner' }]);
+  });
+
+  route('GET', '/organizations/{org}/projects', 'project:read', async (_req, p, principal) => {
+    const projects = await deps.projects.listProjects(org(principal, p['org']!));
+    return ok(projects.map((x) => projectJson(x)));
+  });
+
+  const createProject: Handler = async (req, p, principal) => {
+    const orgSlug = org(principal, p['org']!);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const name = typeof body['name'] === 'string' ? body['name'].trim() : '';
+    if (!name || name.length > 64) throw new ValidationError('name: a project name of 1 to 64 characters is required');
+    const slug = typeof body['slug'] === 'string' && body['slug'] ? body['slug'] : slugify(name);
+    if (!/^[a-z0-9][a-z0-9_-]{0,49}$/.test(slug)) throw new ValidationError('slug: lower-case letters, digits, - and _ only');
+    const platform = typeof body['platform'] === 'string' ? body['platform'].slice(0, 64) : undefined;
+    const created = await createProjectWithKey(deps, { orgSlug, name, slug, platform, now: deps.now() });
+    return { status: 201, body: projectJson(created.project) };
+  };
+  route('POST', '/organizations/{org}/projects', 'project:write', createProject);
+  route('POST', '/teams/{org}/{team}/projects', 'project:write', createProject);
+
+  route('GET', '/projects/{org}/{project}', 'project:read', async (_req, p, principal) => ok(projectJson(await project(principal, p['org']!, p['project']!))));
+
+  route('GET', '/projects/{org}/{project}/keys', 'project:read', async (_req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const keys = await deps.projects.listKeys(proj.id);
+    return ok(keys.map((k) => keyJson(k, deps.dsnBaseUrl)));
+  });
+
+  route('GET', '/projects/{org}/{project}/issues', 'event:read', async (req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const parsed = parseIssueQuery(req.query['query'] ?? 'is:unresolved');
+    const sort = (req.query['sort'] ?? 'date') as IssueQuery['sort'];
+    if (!['date', 'new', 'freq', 'user'].includes(sort)) throw new ValidationError(`sort must be one of date, new, freq, user`);
+    const limit = Math.min(100, Math.max(1, Number.parseInt(req.query['limit'] ?? '25', 10) || 25));
+    const q: IssueQuery = { sort, limit };
+    if (parsed.status) q.status = parsed.status;
+    if (parsed.level) q.level = parsed.level;
+    if (parsed.release) q.release = parsed.release;
+    if (parsed.text) q.text = parsed.text;
+    if (req.query['cursor']) q.cursor = req.query['cursor'];
+    const { issues, nextCursor } = await deps.issues.listIssues(proj.id, q);
+    const now = deps.now();
+    const withStats = await Promise.all(issues.map(async (i) => issueJson(i, proj, deps.portalUrl, await deps.issues.hourlyCounts(i.id, 24, now))));
+    return ok(withStats, { link: linkHeader(deps.apiUrl, req, q.cursor, nextCursor) });
+  });
+
+  route('PUT', '/projects/{org}/{project}/issues', 'event:write', async (req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const ids = req.multiQuery['id'] ?? [];
+    if (ids.length === 0) throw new ValidationError('id: name the issues to update with ?id=…');
+    const update = parseStatusUpdate(req.body);
+    for (const id of ids) {
+      const { issue } = await issueOf(principal, p['org']!, id);
+      if (issue.projectId !== proj.id) throw new NotFoundError(`issue ${id} not found`);
+      await deps.issues.setStatus(id, update.status, update.details);
+    }
+    return ok({ status: update.status, statusDetails: update.details });
+  });
+
+  route('GET', '/organizations/{org}/issues/{id}', 'event:read', async (_req, p, principal) => {
+    const { issue, project: proj } = await issueOf(principal, p['org']!, p['id']!);
+    return ok(issueJson(issue, proj, deps.portalUrl, await deps.issues.hourlyCounts(issue.id, 24, deps.now())));
+  });
+
+  route('PUT', '/organizations/{org}/issues/{id}', 'event:write', async (req, p, principal) => {
+    const { issue, project: proj } = await issueOf(principal, p['org']!, p['id']!);
+    const update = parseStatusUpdate(req.body);
+    if (update.details.resolvedInRelease === '') update.details.resolvedInRelease = issue.lastRelease ?? '';
+    const updated = await deps.issues.setStatus(issue.id, update.status, update.details);
+    return ok(issueJson(updated, proj, deps.portalUrl));
+  });
+
+  route('DELETE', '/organizations/{org}/issues/{id}', 'event:admin', async (_req, p, principal) => {
+    const { issue } = await issueOf(principal, p['org']!, p['id']!);
+    await deps.issues.deleteIssue(issue.id);
+    return { status: 202, body: null };
+  });
+
+  route('GET', '/organizations/{org}/issues/{id}/events', 'event:read', async (req, p, principal) => {
+    const { issue } = await issueOf(principal, p['org']!, p['id']!);
+    const opts: { limit: number; cursor?: string } = { limit: 50 };
+    if (req.query['cursor']) opts.cursor = req.query['cursor'];
+    const { events, nextCursor } = await deps.events.listEvents(issue.id, opts);
+    return ok(
+      events.map((e) => eventSummaryJson(e, eventTitle(e.event))),
+      { link: linkHeader(deps.apiUrl, req, opts.cursor, nextCursor) },
+    );
+  });
+
+  route('GET', '/organizations/{org}/issues/{id}/events/{eventId}', 'event:read', async (_req, p, principal) => {
+    const { issue } = await issueOf(principal, p['org']!, p['id']!);
+    const which = p['eventId']!;
+    let stored;
+    if (which === 'latest' || which === 'oldest') {
+      stored = (await deps.events.listEvents(issue.id, { limit: 1, oldestFirst: which === 'oldest' })).events[0];
+    } else if (/^[0-9a-f]{32}$/.test(which)) {
+      stored = await deps.events.getEvent(issue.projectId, which);
+      if (stored && stored.issueId !== issue.id) stored = undefined;
+    }
+    if (!stored) throw new NotFoundError(`event ${which} not found`);
+    const neighbours = await eventNeighbours(deps.events, issue.id, stored.eventId);
+    return ok(eventJson(stored, eventTitle(stored.event), eventCulprit(stored.event), neighbours));
+  });
+
+  route('GET', '/organizations/{org}/issues/{id}/tags', 'event:read', async (_req, p, principal) => {
+    const { issue } = await issueOf(principal, p['org']!, p['id']!);
+    // Tag distributions are computed from the stored events of the issue: no per-event write is spent on them.
+    const { events } = await deps.events.listEvents(issue.id, { limit: 500 });
+    const counts = new Map<string, Map<string, number>>();
+    for (const { event } of events) {
+      for (const [k, v] of event.tags) {
+        const values = counts.get(k) ?? new Map<string, number>();
+        values.set(v, (values.get(v) ?? 0) + 1);
+        counts.set(k, values);
+      }
+    }
+    return ok(
+      [...counts.entries()].map(([key, values]) => ({
+        key,
+        name: key,
+        totalValues: [...values.values()].reduce((a, b) => a + b, 0),
+        topValues: [...values.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([value, count]) => ({ key, value, name: value, count })),
+      })),
+    );
+  });
+
+  route('GET', '/organizations/{org}/issues/{id}/stats', 'event:read', async (req, p, principal) => {
+    const { issue } = await issueOf(principal, p['org']!, p['id']!);
+    const period = req.query['period'] ?? '24h';
+    if (period !== '24h' && period !== '30d') throw new ValidationError('period must be 24h or 30d');
+    const hours = await deps.issues.hourlyCounts(issue.id, period === '24h' ? 24 : 720, deps.now());
+    if (period === '24h') return ok(hours);
+    const days: Array<[number, number]> = [];
+    for (let i = 0; i < hours.length; i += 24) days.push([hours[i]![0], hours.slice(i, i + 24).reduce((a, [, c]) => a + c, 0)]);
+    return ok(days);
+  });
+
+  route('GET', '/projects/{org}/{project}/rules', 'project:read', async (_req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    return ok(await deps.alerts.listRules(proj.id));
+  });
+
+  route('POST', '/projects/{org}/{project}/rules', 'project:write', async (req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const rule = parseRuleInput(req.body, proj.id, randomBytes(8).toString('hex'), deps.now());
+    await deps.alerts.putRule(rule);
+    return { status: 201, body: rule };
+  });
+
+  route('PUT', '/projects/{org}/{project}/rules/{ruleId}', 'project:write', async (req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const existing = (await deps.alerts.listRules(proj.id)).find((r) => r.id === p['ruleId']);
+    if (!existing) throw new NotFoundError(`rule ${p['ruleId']} not found`);
+    const rule = parseRuleInput(req.body, proj.id, existing.id, new Date(existing.dateCreated));
+    await deps.alerts.putRule(rule);
+    return ok(rule);
+  });
+
+  route('DELETE', '/projects/{org}/{project}/rules/{ruleId}', 'project:write', async (_req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    await deps.alerts.deleteRule(proj.id, p['ruleId']!);
+    return { status: 202, body: null };
+  });
+
+  return async function handle(req: ApiRequest): Promise<ApiResponse> {
+    const path = req.path.replace(/\/+$/, '') + '/';
+    let methodMismatch = false;
+    for (const r of routes) {
+      const m = r.pattern.exec(path);
+      if (!m) continue;
+      if (r.method !== req.method) {
+        methodMismatch = true;
+        continue;
+      }
+      if (!req.principal) throw new UnauthorizedError('authentication required: send Authorization: Bearer <token>');
+      if (!hasScope(req.principal.scopes, r.scope)) throw new ForbiddenError(`this token lacks the ${r.scope} scope`);
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m.groups ?? {})) params[k] = decodeURIComponent(v);
+      return r.handler(req, params, req.principal);
+    }
+    if (methodMismatch) return { status: 405, body: { detail: `method ${req.method} not allowed` } };
+    throw new NotFoundError(`no route for ${req.method} ${req.path}`);
+  };
+}
+
+/** `project:admin` implies write and read; `write` implies `read`. */
+function hasScope(scopes: string[], needed: string): boolean {
+  const [area, level] = needed.split(':') as [string, string];
+  const order = ['read', 'write', 'admin'];
+  return scopes.some((s) => {
+    const [a, l] = s.split(':');
+    return a === area && order.indexOf(l ?? '') >= order.indexOf(level);
+  });
+}
+
+function parseStatusUpdate(body: unknown): { status: IssueStatus; details: { resolvedInRelease?: string; ignoreUntil?: string; ignoreCount?: number; ignoreUserCount?: number } } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const status = b['status'];
+  if (status !== 'resolved' && status !== 'unresolved' && status !== 'ignored') {
+    throw new ValidationError('status: must be one of resolved, unresolved, ignored');
+  }
+  const sd = (b['statusDetails'] ?? {}) as Record<string, unknown>;
+  const details: { resolvedInRelease?: string; ignoreUntil?: string; ignoreCount?: number; ignoreUserCount?: number } = {};
+  if (status === 'resolved' && sd['inNextRelease'] === true) details.resolvedInRelease = '';
+  if (status === 'resolved' && typeof sd['inRelease'] === 'string') details.resolvedInRelease = sd['inRelease'];
+  if (status === 'ignored') {
+    const num = (k: string) => {
+      const v = sd[k];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ValidationError(`statusDetails.${k}: a positive whole number`);
+      return v;
+    };
+    const minutes = num('ignoreDuration');
+    if (minutes !== undefined) details.ignoreUntil = new Date(Date.now() + minutes * 60_000).toISOString();
+    const count = num('ignoreCount');
+    if (count !== undefined) details.ignoreCount = count;
+    const users = num('ignoreUserCount');
+    if (users !== undefined) details.ignoreUserCount = users;
+  }
+  return { status, details };
+}
+
+async function eventNeighbours(events: EventStore, issueId: string, eventId: string) {
+  // Neighbours within the most recent page; enough for navigation on the issue page.
+  const { events: recent } = await events.listEvents(issueId, { limit: 100 });
+  const i = recent.findIndex((e) => e.eventId === eventId);
+  if (i < 0) return {};
+  return { next: recent[i - 1]?.eventId ?? null, previous: recent[i + 1]?.eventId ?? null };
+}
+
+function linkHeader(apiUrl: string, req: ApiRequest, cursor: string | undefined, next: string | undefined): string {
+  const base = new URL(req.path, apiUrl || 'http://localhost');
+  for (const [k, v] of Object.entries(req.query)) if (k !== 'cursor') base.searchParams.set(k, v);
+  const at = (c: string) => {
+    const u = new URL(base);
+    u.searchParams.set('cursor', c);
+    return u.toString();
+  };
+  const prev = cursor ? String(Math.max(0, Number.parseInt(cursor, 10) || 0)) : '0';
+  return [
+    `<${at(prev)}>; rel="previous"; results="${cursor ? 'true' : 'false'}"; cursor="${prev}"`,
+    `<${at(next ?? '0')}>; rel="next"; results="${next ? 'true' : 'false'}"; cursor="${next ?? ''}"`,
+  ].join(', ');
+}
+
+function slugify(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'project';
+}
+
+/** Creates a project with its first DSN key and the default alert rules. */
+export async function createProjectWithKey(
+  deps: Pick<ApiDeps, 'projects' | 'alerts'>,
+  input: { orgSlug: string; name: string; slug: string; platform?: string | undefined; now: Date; id?: string; publicKey?: string },
+) {
+  const id = input.id ?? String(await deps.projects.nextId('project'));
+  const project: Project = {
+    id,
+    slug: input.slug,
+    name: input.name,
+    orgSlug: input.orgSlug,
+    dateCreated: input.now.toISOString(),
+    shortIdPrefix: input.slug.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12) || 'ISSUE',
+    retentionDays: DEFAULT_RETENTION_DAYS,
+    rateLimitPerMinute: 0,
+    storeIp: false,
+    sensitiveFields: [],
+    safeFields: [],
+  };
+  if (input.platform) project.platform = input.platform;
+  await deps.projects.createProject(project);
+  const key = { publicKey: input.publicKey ?? randomBytes(16).toString('hex'), projectId: id, label: 'Default', isActive: true, dateCreated: input.now.toISOString() };
+  await deps.projects.putKey(key);
+  for (const rule of defaultRules(id, input.now)) await deps.alerts.putRule(rule);
+  return { project, key };
+}

@@ -1,0 +1,312 @@
+/**
+ * The grouping step: one SQS batch in, issues upserted, alerts out.
+ *
+ * A batch is the unit of aggregation: the events of one issue in a batch make
+ * one issue update. Delivery is at least once, so every event is first stored
+ * with a conditional write keyed by its id; a redelivered event is recognised
+ * there and changes no count.
+ */
+import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } from '../grouping/index.ts';
+import { normalizeEvent } from '../event/normalize.ts';
+import { scrubEvent } from '../event/scrub.ts';
+import { ruleFires, suppressionExpiry, type AlertRule, type IssueTrigger } from '../alerts/rules.ts';
+import { renderAlertEmail } from '../alerts/email.ts';
+import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
+import { LEVELS, type Issue, type NormalizedEvent, type Project, type QueueMessage } from '../model.ts';
+import type { AlertStore, BlobStore, EventQueue, EventStore, IssueDelta, IssueStore, Mailer, ProjectStore } from '../ports.ts';
+import { TtlCache } from './cache.ts';
+
+export interface GroupDeps {
+  projects: ProjectStore;
+  issues: IssueStore;
+  events: EventStore;
+  alerts: AlertStore;
+  mailer: Mailer;
+  blobs: BlobStore;
+  queue: Pick<EventQueue, 'deadLetter'>;
+  now: () => number;
+  mail: { from: string; to: string[] };
+  portalUrl: string;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface BatchRecord {
+  messageId: string;
+  body: string;
+}
+
+/** A message that can never succeed: it goes to the dead-letter queue at once, with its reason. */
+export class PoisonMessageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonMessageError';
+  }
+}
+
+interface PreparedEvent {
+  messageId: string;
+  project: Project;
+  event: NormalizedEvent;
+  hash: string;
+  groupedBy: string;
+}
+
+const CONFIG_CACHE_MS = 5_000;
+
+export function createGrouper(deps: GroupDeps) {
+  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const projects = new TtlCache<string, Project | undefined>(CONFIG_CACHE_MS, deps.now);
+  const rules = new TtlCache<string, AlertRule[]>(CONFIG_CACHE_MS, deps.now);
+  // Fingerprint → issue id never changes except through a merge, which keeps the old hash pointing at the survivor.
+  const issueIds = new TtlCache<string, string | undefined>(60_000, deps.now);
+
+  async function loadMessage(record: BatchRecord): Promise<QueueMessage> {
+    let message: QueueMessage;
+    try {
+      message = JSON.parse(record.body) as QueueMessage;
+    } catch (cause) {
+      throw new PoisonMessageError('message body is not JSON', { cause });
+    }
+    if (message?.v !== 1 || typeof message.projectId !== 'string' || !Array.isArray(message.items)) {
+      throw new PoisonMessageError('message is not a Ferret queue message (v1)');
+    }
+    const first = message.items[0];
+    if (message.items.length === 1 && first?.type === 'payload' && first.ref) {
+      const bytes = await deps.blobs.get(first.ref);
+      return loadMessage({ messageId: record.messageId, body: Buffer.from(bytes).toString('utf8') });
+    }
+    return message;
+  }
+
+  async function prepare(record: BatchRecord): Promise<PreparedEvent[]> {
+    const message = await loadMessage(record);
+    const project = await projects.get(message.projectId, () => deps.projects.getProject(message.projectId));
+    if (!project) throw new PoisonMessageError(`project ${message.projectId} no longer exists`);
+    const prepared: PreparedEvent[] = [];
+    for (const item of message.items) {
+      if (item.type !== 'event' || item.text === undefined) continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(item.text);
+      } catch (cause) {
+        throw new PoisonMessageError('event payload is not valid JSON', { cause });
+      }
+      let event: NormalizedEvent;
+      try {
+        const ctx: Parameters<typeof normalizeEvent>[1] = { receivedAt: message.receivedAt, storeIp: project.storeIp };
+        if (message.clientIp) ctx.clientIp = message.clientIp;
+        if (message.sentAt) ctx.sentAt = message.sentAt;
+        event = normalizeEvent(raw, ctx);
+      } catch (cause) {
+        throw new PoisonMessageError(`event could not be normalized: ${(cause as Error).message}`, { cause });
+      }
+      event = scrubEvent(event, { sensitiveFields: project.sensitiveFields, safeFields: project.safeFields, scrubIp: !project.storeIp });
+      const grouping = computeGrouping(event);
+      event.fingerprint_hash = `${grouping.mechanism}:${grouping.hash}`;
+      event.grouping = { mechanism: grouping.mechanism, hash: grouping.hash, groupedBy: grouping.groupedBy, components: grouping.components };
+      prepared.push({ messageId: record.messageId, project, event, hash: `${grouping.mechanism}:${grouping.hash}`, groupedBy: grouping.groupedBy });
+    }
+    return prepared;
+  }
+
+  async function resolveIssue(p: PreparedEvent): Promise<{ id: string; created: boolean }> {
+    const cacheKey = `${p.project.id}/${p.hash}`;
+    const known = await issueIds.get(cacheKey, () => deps.issues.findIssueByHash(p.project.id, p.hash));
+    if (known) return { id: known, created: false };
+    issueIds.delete(cacheKey);
+    const issue = await newIssue(p);
+    const result = await deps.issues.createIssue(issue);
+    issueIds.delete(cacheKey);
+    return result;
+  }
+
+  async function newIssue(p: PreparedEvent): Promise<Issue> {
+    const [id, seq] = await Promise.all([deps.projects.nextId('issue'), deps.projects.nextId(`shortid:${p.project.id}`)]);
+    const iso = new Date(p.event.timestamp * 1000).toISOString();
+    const issue: Issue = {
+      id: String(id),
+      projectId: p.project.id,
+      shortId: `${p.project.shortIdPrefix}-${seq.toString(36).toUpperCase()}`,
+      title: eventTitle(p.event),
+      culprit: eventCulprit(p.event),
+      metadata: eventMetadata(p.event),
+      type: eventType(p.event),
+      level: p.event.level,
+      platform: p.event.platform,
+      status: 'unresolved',
+      substatus: 'new',
+      firstSeen: iso,
+      lastSeen: iso,
+      count: 0,
+      userCount: 0,
+      hashes: [p.hash],
+      groupedBy: p.groupedBy,
+    };
+    if (p.event.release) issue.firstRelease = p.event.release;
+    return issue;
+  }
+
+  async function processIssueGroup(group: PreparedEvent[]): Promise<void> {
+    const first = group[0]!;
+    const { id: issueId, created } = await resolveIssue(first);
+    const project = first.project;
+    const retentionDays = project.retentionDays || DEFAULT_RETENTION_DAYS;
+    const nowMs = deps.now();
+    const expiresAt = Math.floor(nowMs / 1000) + retentionDays * 86_400;
+
+    const fresh: NormalizedEvent[] = [];
+    for (const p of group) {
+      const stored = await deps.events.putEventOnce(
+        {
+          eventId: p.event.event_id,
+          projectId: project.id,
+          issueId,
+          dateCreated: new Date(p.event.timestamp * 1000).toISOString(),
+          dateReceived: new Date(p.event.received * 1000).toISOString(),
+          event: p.event,
+        },
+        expiresAt,
+      );
+      if (stored) fresh.push(p.event);
+    }
+    if (fresh.length === 0) return;
+
+    let newUsers = 0;
+    const users = new Set(fresh.map(userKey).filter((u): u is string => u !== undefined));
+    for (const user of users) if (await deps.issues.markUserSeen(issueId, user)) newUsers++;
+
+    const delta = aggregate(fresh, newUsers);
+    const result = await deps.issues.applyDelta(issueId, delta, new Date(nowMs));
+    const latest = fresh[fresh.length - 1]!;
+
+    const minute = Math.floor(nowMs / 60_000);
+    await deps.alerts.addMinuteCounts(issueId, minute, fresh.length);
+    const trigger: IssueTrigger = {
+      kind: created ? 'new' : result.regressed ? 'regression' : result.reappeared ? 'reappeared' : 'seen',
+    };
+    const sums = new Map<number, number>();
+    const projectRules = await rules.get(project.id, () => deps.alerts.listRules(project.id));
+    for (const rule of projectRules) {
+      for (const c of rule.conditions) {
+        if ((c.id === 'event_frequency' || c.id === 'event_unique_user_frequency') && !sums.has(c.intervalMinutes)) {
+          sums.set(c.intervalMinutes, await deps.alerts.sumMinuteCounts(issueId, minute - c.intervalMinutes + 1, minute));
+        }
+      }
+    }
+    trigger.eventsInWindow = (m) => sums.get(m) ?? 0;
+    // Distinct users per window are approximated by the users new to the issue in that window.
+    trigger.usersInWindow = (m) => (m > 0 ? Math.min(sums.get(m) ?? 0, result.issue.userCount) : 0);
+
+    for (const rule of projectRules) {
+      if (!rule.enabled || !ruleFires(rule, trigger, latest)) continue;
+      await alert(rule, trigger, result.issue, latest, project, fresh.length);
+    }
+  }
+
+  async function alert(rule: AlertRule, trigger: IssueTrigger, issue: Issue, event: NormalizedEvent, project: Project, events: number) {
+    const nowMs = deps.now();
+    const claim = await deps.alerts.claimAlert(rule.id, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events);
+    if (!claim.claimed) return;
+    const reason = trigger.kind === 'seen' ? 'frequency' : trigger.kind;
+    const email = renderAlertEmail({ reason, issue, event, project, rule, mergedCount: claim.merged, portalUrl: deps.portalUrl });
+    const to = recipients(rule, deps.mail.to);
+    if (to.length === 0) return;
+    try {
+      await deps.mailer.send({ from: deps.mail.from, to, subject: email.subject, html: email.html, text: email.text });
+      log({ msg: 'alert sent', rule: rule.id, issue: issue.id, reason, merged: claim.merged });
+    } catch (cause) {
+      // Give the window back so the retried message can claim it and send again.
+      await deps.alerts.releaseAlert(rule.id, issue.id);
+      throw new Error(`alert email for issue ${issue.id} failed`, { cause });
+    }
+  }
+
+  /** Processes a batch; returns the ids of messages to retry (Lambda's batchItemFailures). */
+  return async function processBatch(records: BatchRecord[]): Promise<string[]> {
+    const failed = new Set<string>();
+    const prepared: PreparedEvent[] = [];
+    for (const record of records) {
+      try {
+        prepared.push(...(await prepare(record)));
+      } catch (error) {
+        if (error instanceof PoisonMessageError) {
+          log({ msg: 'poison message to dead-letter queue', messageId: record.messageId, reason: error.message });
+          try {
+            await deps.queue.deadLetter(record.body, error.message);
+          } catch (dlqError) {
+            log({ msg: 'dead-letter send failed', messageId: record.messageId, error: String(dlqError) });
+            failed.add(record.messageId);
+          }
+        } else {
+          log({ msg: 'message failed', messageId: record.messageId, error: String(error) });
+          failed.add(record.messageId);
+        }
+      }
+    }
+
+    const groups = new Map<string, PreparedEvent[]>();
+    for (const p of prepared) {
+      const key = `${p.project.id}/${p.hash}`;
+      const list = groups.get(key);
+      if (list) list.push(p);
+      else groups.set(key, [p]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        try {
+          await processIssueGroup(group);
+        } catch (error) {
+          log({ msg: 'issue update failed', error: String(error), cause: String((error as Error).cause ?? '') });
+          for (const p of group) failed.add(p.messageId);
+        }
+      }),
+    );
+    return [...failed];
+  };
+}
+
+function userKey(event: NormalizedEvent): string | undefined {
+  const u = event.user;
+  if (!u) return undefined;
+  const id = u.id ?? u.email ?? u.username ?? u.ip_address;
+  return id === undefined ? undefined : String(id);
+}
+
+function aggregate(events: NormalizedEvent[], newUsers: number): IssueDelta {
+  let first = Infinity;
+  let last = -Infinity;
+  let latest = events[0]!;
+  const hours: Record<string, number> = {};
+  for (const e of events) {
+    if (e.timestamp < first) first = e.timestamp;
+    if (e.timestamp >= last) {
+      last = e.timestamp;
+      latest = e;
+    }
+    const hour = new Date(e.received * 1000).toISOString().slice(0, 13);
+    hours[hour] = (hours[hour] ?? 0) + 1;
+  }
+  const delta: IssueDelta = {
+    count: events.length,
+    firstSeen: new Date(first * 1000).toISOString(),
+    lastSeen: new Date(last * 1000).toISOString(),
+    newUsers,
+    level: LEVELS.includes(latest.level) ? latest.level : 'error',
+    title: eventTitle(latest),
+    culprit: eventCulprit(latest),
+    metadata: eventMetadata(latest),
+    hours,
+  };
+  if (latest.release) delta.release = latest.release;
+  return delta;
+}
+
+function recipients(rule: AlertRule, members: string[]): string[] {
+  const out = new Set<string>();
+  for (const action of rule.actions) {
+    if (action.id !== 'email') continue;
+    if (action.targetType === 'members') members.forEach((m) => out.add(m));
+    else action.addresses?.forEach((a) => out.add(a));
+  }
+  return [...out];
+}

@@ -1,0 +1,116 @@
+/**
+ * The ingest step: authenticate, check the project, and hand the request's
+ * items to the queue. It parses no event JSON (the grouping step does), so the
+ * SDK gets its answer in well under a millisecond of CPU.
+ */
+import { randomUUID } from 'node:crypto';
+import { AuthForbiddenError, ProjectNotFoundError, ProtocolError, RateLimitedError } from '../errors.ts';
+import { QUEUE } from '../infra.ts';
+import type { Project, ProjectKey, QueueItem, QueueMessage } from '../model.ts';
+import type { BlobStore, EventQueue, ProjectStore } from '../ports.ts';
+import { parseIngestRequest, type IngestRequest } from '../protocol/request.ts';
+import { TtlCache } from './cache.ts';
+
+/** Item types the grouping step processes; everything else is accepted and dropped on purpose. */
+export const PROCESSED_ITEM_TYPES = new Set([
+  'event',
+  'attachment',
+  'user_report',
+  'feedback',
+  'session',
+  'sessions',
+  'client_report',
+]);
+
+/** Project configuration is cached per container: no database read per request. */
+export const PROJECT_CACHE_MS = 5_000;
+
+export interface IngestDeps {
+  projects: Pick<ProjectStore, 'getProject' | 'getKey'>;
+  queue: EventQueue;
+  blobs: BlobStore;
+  now: () => number;
+}
+
+export interface IngestMeta {
+  clientIp?: string;
+  userAgent?: string;
+}
+
+export interface IngestResult {
+  /** `{"id": …}`, or `{}` when the request held no event. */
+  body: { id?: string };
+  message?: QueueMessage;
+}
+
+export function createIngest(deps: IngestDeps) {
+  const keys = new TtlCache<string, ProjectKey | null>(PROJECT_CACHE_MS, deps.now);
+  const projects = new TtlCache<string, Project | null>(PROJECT_CACHE_MS, deps.now);
+
+  return async function ingest(req: IngestRequest, meta: IngestMeta): Promise<IngestResult> {
+    const parsed = parseIngestRequest(req);
+    const receivedAt = deps.now();
+
+    const key = await keys.get(parsed.publicKey, async () => (await deps.projects.getKey(parsed.publicKey)) ?? null);
+    const projectId = parsed.projectId ?? key?.projectId;
+    if (projectId === undefined) throw new AuthForbiddenError(`unknown public key ${parsed.publicKey}`);
+    const project = await projects.get(projectId, async () => (await deps.projects.getProject(projectId)) ?? null);
+    if (!project) throw new ProjectNotFoundError(`project ${projectId} does not exist`);
+    if (!key || !key.isActive) throw new AuthForbiddenError(`unknown or disabled public key ${parsed.publicKey}`);
+    if (key.projectId !== project.id) throw new AuthForbiddenError(`the key does not belong to project ${project.id}`);
+    if (project.limitedUntil !== undefined && project.limitedUntil > receivedAt) {
+      const retryAfter = Math.max(1, Math.ceil((project.limitedUntil - receivedAt) / 1000));
+      throw new RateLimitedError('project rate limit exceeded', retryAfter, [], 'project');
+    }
+
+    const items: QueueItem[] = [];
+    for (const item of parsed.items) {
+      if (!PROCESSED_ITEM_TYPES.has(item.type)) continue;
+      if (item.type === 'attachment') {
+        const ref = `attachments/${project.id}/${parsed.eventId ?? 'none'}/${randomUUID()}`;
+        await deps.blobs.put(ref, item.payload, String(item.headers['content_type'] ?? 'application/octet-stream'));
+        items.push({ type: item.type, headers: item.headers, ref });
+      } else {
+        items.push({ type: item.type, headers: item.headers, text: decodeUtf8(item.payload) });
+      }
+    }
+    const body = parsed.eventId ? { id: parsed.eventId } : {};
+    if (items.length === 0) return { body };
+
+    const message: QueueMessage = {
+      v: 1,
+      projectId: project.id,
+      publicKey: parsed.publicKey,
+      receivedAt,
+      items,
+    };
+    if (meta.clientIp) message.clientIp = meta.clientIp;
+    if (meta.userAgent) message.userAgent = meta.userAgent;
+    const sentAt = parsed.envelopeHeaders['sent_at'];
+    if (typeof sentAt === 'string') message.sentAt = sentAt;
+
+    await deps.queue.send(await claimCheck(message, deps.blobs));
+    return { body, message };
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError('item payload is not valid UTF-8 JSON', { cause });
+  }
+}
+
+/**
+ * SQS bills each 64 KiB chunk and holds at most 1 MiB: a message above the
+ * threshold is stored in the payload bucket and travels as a reference.
+ */
+export async function claimCheck(message: QueueMessage, blobs: BlobStore): Promise<QueueMessage> {
+  const body = JSON.stringify(message);
+  if (Buffer.byteLength(body) <= QUEUE.claimCheckThresholdBytes) return message;
+  const ref = `payloads/${message.projectId}/${randomUUID()}.json`;
+  await blobs.put(ref, Buffer.from(body), 'application/json');
+  return { ...message, items: [{ type: 'payload', headers: {}, ref }] };
+}
