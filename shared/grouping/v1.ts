@@ -114,7 +114,10 @@ function resolveVariable(name: string, event: NormalizedEvent): string {
   const exceptions = errorExceptions(event);
   const main = mainException(exceptions);
   const platform = text(event.platform) ?? 'other';
-  const frame = (): Frame | undefined => crashFrame(crashingStack(exceptions).length > 0 ? crashingStack(exceptions) : topLevelFrames(event));
+  const frame = (): Frame | undefined => {
+    const stack = crashingStack(exceptions);
+    return crashFrame(stack.length > 0 ? stack : topLevelFrames(event));
+  };
   switch (name) {
     case 'message': {
       const message = groupingMessage(event) ?? text(main?.value);

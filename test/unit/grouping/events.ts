@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { NormalizedEvent } from '#shared/model.ts';
 
-const PROTOCOL = '/work/shared/protocol';
+/** The shared protocol captures; FERRET_PROTOCOL_DIR points elsewhere on other checkouts. */
+const PROTOCOL = process.env.FERRET_PROTOCOL_DIR ?? '/work/shared/protocol';
 const CAPTURES = join(PROTOCOL, 'captures');
 const SAMPLES = join(PROTOCOL, 'sentry-samples');
 

@@ -171,6 +171,31 @@ describe('grouping v1 over real SDK events', () => {
     expect(hash(a)).not.toBe(hash(event));
   });
 
+  it('ignores bundler content hashes in JS file names', () => {
+    const event = sample('sentry-browser/0002');
+    const a = structuredClone(event);
+    const b = structuredClone(event);
+    for (const frame of framesOf(a)) frame.filename = '/static/js/main.3f9a2b1c.js';
+    for (const frame of framesOf(b)) frame.filename = '/static/js/main.77e0d4a9.js';
+    expect(hash(a)).toBe(hash(b));
+    for (const frame of framesOf(b)) frame.filename = '/static/js/vendor.77e0d4a9.js';
+    expect(hash(a)).not.toBe(hash(b));
+  });
+
+  it('ignores the generated ids in Java lambda and proxy class names', () => {
+    const event = sample('sentry-samples/android');
+    const other = structuredClone(event);
+    let renamed = 0;
+    for (const frame of framesOf(other)) {
+      if (frame.module?.includes('$$Lambda$')) {
+        frame.module = frame.module.replace(/\$\$Lambda\$.*/, '$$$$Lambda$$MainActivity$$77');
+        renamed++;
+      }
+    }
+    expect(renamed).toBeGreaterThan(0);
+    expect(hash(other)).toBe(hash(event));
+  });
+
   it('collapses whitespace in context lines (Ruby keeps the trailing newline)', () => {
     const event = sample('sentry-ruby/0001');
     const other = structuredClone(event);
