@@ -80,7 +80,8 @@ const WWW = /\bwww\./gi;
 /**
  * Stop mail and chat clients from turning event text into links: a zero-width
  * space after the scheme's colon and inside `www.` breaks their autolinkers,
- * while a reader still sees (and can copy) the address.
+ * while a reader still sees the address. A link a stranger put in an event is
+ * a phishing lure with Ferret's name on it.
  */
 export function defang(value: string): string {
   return value.replace(SCHEME_SEPARATOR, '$1:\u200B//').replace(WWW, 'www\u200B.');
