@@ -1,0 +1,152 @@
+/**
+ * Wire-compatible AWS servers, started in-process on loopback ports:
+ * dynalite (DynamoDB, persisted), local-aws-sqs (SQS), aws-ses-v2-local (SES,
+ * with its inbox page) and s3rver (S3, persisted). Resources are created from
+ * the same definitions the CDK stack uses (`shared/infra.ts`).
+ */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import { createSqsServer } from 'local-aws-sqs';
+import * as sesModule from 'aws-ses-v2-local';
+import S3rver from 's3rver';
+import { QUEUE, TABLE } from '#shared/infra.ts';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_NAMES = { table: 'ferret', queue: 'ferret-events', dlq: 'ferret-events-dlq', bucket: 'ferret-payloads' } as const;
+
+export interface Emulators {
+  endpoints: { dynamodb: string; sqs: string; ses: string; s3: string };
+  queueUrl: string;
+  dlqUrl: string;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+function listen(server: Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+/** Table input derived from TABLE; on-demand billing like the stack. */
+export function tableInput(name: string): CreateTableCommandInput {
+  const attrs = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
+  for (const i of TABLE.indexes) {
+    attrs.add(i.partitionKey);
+    attrs.add(i.sortKey);
+  }
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attrs].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: TABLE.indexes.map((i) => ({
+      IndexName: i.name,
+      KeySchema: [
+        { AttributeName: i.partitionKey, KeyType: 'HASH' },
+        { AttributeName: i.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: i.projection },
+    })),
+  };
+}
+
+export async function startEmulators(dataDir: string, opts: { visibilityTimeoutSeconds?: number } = {}): Promise<Emulators> {
+  mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  mkdirSync(join(dataDir, 's3'), { recursive: true });
+  // The SDK signs every request; s3rver checks the signature against its fixed
+  // credentials, the other emulators accept any. Real credentials are never used here.
+  process.env['AWS_REGION'] = LOCAL_REGION;
+  process.env['AWS_ACCESS_KEY_ID'] = 'S3RVER';
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'S3RVER';
+  delete process.env['AWS_SESSION_TOKEN'];
+  delete process.env['AWS_PROFILE'];
+  // The local stack runs on the machine's Node; the Lambda runtime is Node 22.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+
+  const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, updateTableMs: 0, deleteTableMs: 0 }) as Server;
+  const dynamoPort = await listen(dynamo);
+
+  const sqs = await createSqsServer({ port: 0, hostname: HOST, emulateQueueCreationLifecycle: false } as Parameters<typeof createSqsServer>[0]);
+  if (!sqs.listening) await new Promise((r) => sqs.once('listening', r));
+  const sqsPort = (sqs.address() as AddressInfo).port;
+
+  // From ESM, this CommonJS package's server is the `.default` of its exports.
+  type SesServer = (config: { host: string; port: number }) => Promise<Server>;
+  const sesExports = sesModule as unknown as { default: SesServer | { default: SesServer } };
+  const sesServer: SesServer = typeof sesExports.default === 'function' ? sesExports.default : sesExports.default.default;
+  const ses = await sesServer({ host: HOST, port: 0 });
+  if (!ses.listening) await new Promise((r) => ses.once('listening', r));
+  const sesPort = (ses.address() as AddressInfo).port;
+
+  const s3 = new S3rver({ address: HOST, port: 0, silent: true, directory: join(dataDir, 's3') });
+  const s3Address = (await s3.run()) as unknown as { port: number };
+  const s3Port = s3Address.port;
+
+  const endpoints = {
+    dynamodb: `http://${HOST}:${dynamoPort}`,
+    sqs: `http://${HOST}:${sqsPort}`,
+    ses: `http://${HOST}:${sesPort}`,
+    s3: `http://${HOST}:${s3Port}`,
+  };
+
+  // Create the resources (idempotent: the DynamoDB and S3 data persist across restarts).
+  const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb });
+  try {
+    await ddb.send(new DescribeTableCommand({ TableName: LOCAL_NAMES.table }));
+  } catch {
+    await ddb.send(new CreateTableCommand(tableInput(LOCAL_NAMES.table)));
+  }
+  ddb.destroy();
+
+  const s3c = new S3Client({ endpoint: endpoints.s3, forcePathStyle: true });
+  await s3c.send(new CreateBucketCommand({ Bucket: LOCAL_NAMES.bucket })).catch((e: { name?: string }) => {
+    if (e.name !== 'BucketAlreadyOwnedByYou' && e.name !== 'BucketAlreadyExists') throw e;
+  });
+  s3c.destroy();
+
+  const sqsc = new SQSClient({ endpoint: endpoints.sqs });
+  const dlq = await sqsc.send(
+    new CreateQueueCommand({ QueueName: LOCAL_NAMES.dlq, Attributes: { MessageRetentionPeriod: String(QUEUE.dlqRetentionSeconds) } }),
+  );
+  const dlqArn = (await sqsc.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  const queue = await sqsc.send(
+    new CreateQueueCommand({
+      QueueName: LOCAL_NAMES.queue,
+      Attributes: {
+        VisibilityTimeout: String(opts.visibilityTimeoutSeconds ?? QUEUE.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(QUEUE.retentionSeconds),
+        MaximumMessageSize: String(QUEUE.maxMessageBytes),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: QUEUE.maxReceiveCount }),
+      },
+    }),
+  );
+  sqsc.destroy();
+
+  return {
+    endpoints,
+    queueUrl: queue.QueueUrl!,
+    dlqUrl: dlq.QueueUrl!,
+    async stop() {
+      await Promise.all([close(dynamo), close(sqs), close(ses), s3.close().catch(() => undefined)]);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Lambda's SQS event source mapping, on one machine: long-polls the queue,
+ * gathers a batch up to the batch size or the batching window (the settings
+ * the CDK stack uses), invokes the handler, deletes what succeeded and leaves
+ * the `batchItemFailures` to reappear after the visibility timeout — and to be
+ * moved to the dead-letter queue by the queue's redrive policy.
+ */
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { QUEUE } from '#shared/infra.ts';
+import { LOCAL_REGION } from './emulators.ts';
+import { lambdaContext } from './lambda.ts';
+
+/** SQS returns at most 10 messages per receive. */
+const SQS_MAX_RECEIVE = 10;
+
+export interface PollerOptions {
+  queueUrl: string;
+  queueArn: string;
+  handler: (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse | void>;
+  batchSize?: number;
+  batchingWindowSeconds?: number;
+  /** Parallel invocations (the mapping's maximum concurrency). */
+  concurrency?: number;
+  /** Return failed messages after this many seconds instead of the full visibility timeout (tests). */
+  retryDelaySeconds?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface Poller {
+  stop(): Promise<void>;
+  /** Invocations so far, for tests and the benchmark. */
+  readonly stats: { invocations: number; records: number; failures: number };
+}
+
+export function startPoller(opts: PollerOptions): Poller {
+  const sqs = new SQSClient({});
+  const batchSize = opts.batchSize ?? QUEUE.eventSource.batchSize;
+  const windowMs = (opts.batchingWindowSeconds ?? QUEUE.eventSource.maxBatchingWindowSeconds) * 1000;
+  const stats = { invocations: 0, records: 0, failures: 0 };
+  let running = true;
+  const abort = new AbortController();
+
+  async function receive(max: number, waitSeconds: number): Promise<Message[]> {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: opts.queueUrl,
+        MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, max),
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: abort.signal },
+    );
+    return out.Messages ?? [];
+  }
+
+  function toRecord(m: Message): SQSRecord {
+    const a = m.Attributes ?? {};
+    return {
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: a['ApproximateReceiveCount'] ?? '1',
+        SentTimestamp: a['SentTimestamp'] ?? String(Date.now()),
+        SenderId: a['SenderId'] ?? 'local',
+        ApproximateFirstReceiveTimestamp: a['ApproximateFirstReceiveTimestamp'] ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: opts.queueArn,
+      awsRegion: LOCAL_REGION,
+    };
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      try {
+        // Wait for the first message, then fill the batch until the window closes.
+        const batch = await receive(batchSize, 1);
+        if (batch.length === 0) continue;
+        const deadline = Date.now() + windowMs;
+        while (running && batch.length < batchSize && Date.now() < deadline) {
+          const more = await receive(batchSize - batch.length, 0);
+          if (more.length === 0) await new Promise((r) => setTimeout(r, Math.min(20, Math.max(0, deadline - Date.now()))));
+          batch.push(...more);
+        }
+        await invoke(batch);
+      } catch (error) {
+        if (!running) return;
+        opts.onError?.(error);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  async function invoke(batch: Message[]): Promise<void> {
+    const records = batch.map(toRecord);
+    stats.invocations++;
+    stats.records += records.length;
+    let failedIds: Set<string>;
+    try {
+      const res = await opts.handler({ Records: records }, lambdaContext('group'));
+      failedIds = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      // A thrown invocation fails the whole batch, as in Lambda.
+      opts.onError?.(error);
+      failedIds = new Set(records.map((r) => r.messageId));
+    }
+    stats.failures += failedIds.size;
+    const done = records.filter((r) => !failedIds.has(r.messageId));
+    for (let i = 0; i < done.length; i += SQS_MAX_RECEIVE) {
+      const chunk = done.slice(i, i + SQS_MAX_RECEIVE);
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
+    }
+    const failed = records.filter((r) => failedIds.has(r.messageId));
+    if (failed.length > 0 && opts.retryDelaySeconds !== undefined) {
+      for (let i = 0; i < failed.length; i += SQS_MAX_RECEIVE) {
+        const chunk = failed.slice(i, i + SQS_MAX_RECEIVE);
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: opts.queueUrl,
+            Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: opts.retryDelaySeconds! })),
+          }),
+        );
+      }
+    }
+  }
+
+  const loops = Array.from({ length: opts.concurrency ?? 2 }, () => loop());
+  return {
+    stats,
+    async stop() {
+      running = false;
+      abort.abort();
+      await Promise.allSettled(loops);
+      sqs.destroy();
+    },
+  };
+}
