@@ -75,7 +75,8 @@ export function displayValue(value: unknown, max: number): string {
 }
 
 const SCHEME_SEPARATOR = /([a-z0-9+.-]):\/\//gi;
-const WWW = /\bwww\./gi;
+// Autolinkers only take `www.` at the start of a word, not inside `Module.www.fn`.
+const WWW = /(^|[\s(<[{"'])www\./gi;
 
 /**
  * Stop mail and chat clients from turning event text into links: a zero-width
@@ -84,5 +85,5 @@ const WWW = /\bwww\./gi;
  * a phishing lure with Ferret's name on it.
  */
 export function defang(value: string): string {
-  return value.replace(SCHEME_SEPARATOR, '$1:\u200B//').replace(WWW, 'www\u200B.');
+  return value.replace(SCHEME_SEPARATOR, '$1:\u200B//').replace(WWW, '$1www\u200B.');
 }

@@ -71,6 +71,11 @@ describe('defang', () => {
       'see https:\u200B//x.example and www\u200B.y.example or javascript:alert(1)',
     );
   });
+
+  it('leaves www inside identifiers alone', () => {
+    expect(defang('HelloHTTP2.www.handle_request/2')).toBe('HelloHTTP2.www.handle_request/2');
+    expect(defang('www.a.example')).toBe('www\u200B.a.example');
+  });
 });
 
 describe('displayValue', () => {
