@@ -132,7 +132,7 @@ const ZSTD_CHUNK_BYTES = 16 * 1024;
 class ZstdLimitReached extends Error {}
 
 function zstd(data: Uint8Array, maxBytes: number): Uint8Array {
-  checkZstdFrames(data, Math.min(maxBytes, MAX_ZSTD_WINDOW_BYTES));
+  checkZstdFrames(data, MAX_ZSTD_WINDOW_BYTES, maxBytes);
   const chunks: Uint8Array[] = [];
   let total = 0;
   const decoder = new ZstdDecompress((chunk) => {
@@ -163,9 +163,10 @@ function zstd(data: Uint8Array, maxBytes: number): Uint8Array {
 
 /**
  * Walk the zstd frames (RFC 8878 §3.1) without decoding them, so no frame can
- * make the decoder allocate a window larger than `maxWindow`.
+ * make the decoder allocate a window larger than `maxWindow`, and a frame
+ * that declares more content than `maxBytes` is refused before decoding.
  */
-function checkZstdFrames(data: Uint8Array, maxWindow: number): void {
+function checkZstdFrames(data: Uint8Array, maxWindow: number, maxBytes: number): void {
   let pos = 0;
   if (data.length === 0) throw new DecodeError('body is not valid zstd: empty');
   while (pos < data.length) {
@@ -195,10 +196,10 @@ function checkZstdFrames(data: Uint8Array, maxWindow: number): void {
     p += [0, 1, 2, 4][dictFlag] ?? 0;
     const sizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][sizeFlag] ?? 0;
     if (p + sizeBytes > data.length) throw new DecodeError('body is not valid zstd: truncated frame');
-    if (singleSegment) {
-      window = readLE(data, p, sizeBytes) + (sizeBytes === 2 ? 256 : 0);
-    }
+    const declaredSize = sizeBytes === 0 ? undefined : readLE(data, p, sizeBytes) + (sizeBytes === 2 ? 256 : 0);
+    if (singleSegment) window = declaredSize ?? 0;
     p += sizeBytes;
+    if (declaredSize !== undefined && declaredSize > maxBytes) throw tooLarge(maxBytes);
     if (window > maxWindow) {
       throw new PayloadTooLargeError(`zstd frame needs a ${window}-byte window; at most ${maxWindow} is accepted`);
     }
