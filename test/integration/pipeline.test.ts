@@ -1,0 +1,94 @@
+/**
+ * The walking skeleton end to end: real SDKs post to the local stack, events go
+ * front → ingest → SQS → grouping → DynamoDB, the portal API shows the issue and
+ * the alert lands in the local SES inbox.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { apiGet, inbox } from '../helpers/api.ts';
+import { pythonHas, requireRuntime, SYSTEM_PYTHON } from '../helpers/runtime.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const run = promisify(execFile);
+let stack: LocalStack;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ferret-pipeline-'));
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function issueTitled(fragment: string) {
+  const { body } = await apiGet<any[]>(stack, '/projects/ferret/default/issues/?query=');
+  return body.find((i) => String(i.title).includes(fragment));
+}
+
+describe('the local pipeline', () => {
+  it('serves the default organization and project to the sign-in token', async () => {
+    const orgs = await apiGet(stack, '/organizations/');
+    expect(orgs.status).toBe(200);
+    expect(orgs.body.map((o: any) => o.slug)).toEqual(['ferret']);
+    const projects = await apiGet(stack, '/organizations/ferret/projects/');
+    expect(projects.body[0]).toMatchObject({ slug: 'default', id: stack.installation.projectId });
+    const anonymous = await fetch(`${stack.url}/api/0/organizations/`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('turns an @sentry/node exception into an issue with frames, context lines and an alert email', async () => {
+    await run(process.execPath, [join(import.meta.dirname, 'sdk', 'node-app.cjs')], { env: { ...process.env, SENTRY_DSN: stack.dsn } });
+    const issue = await waitFor(() => issueTitled('division by zero in foo(10, 1)'), 'the node issue');
+    expect(issue).toMatchObject({ title: 'RangeError: division by zero in foo(10, 1)', count: '1', level: 'error', status: 'unresolved' });
+    expect(issue.shortId).toMatch(/^DEFAULT-[0-9A-Z]+$/);
+
+    const event = await apiGet(stack, `/organizations/ferret/issues/${issue.id}/events/latest/`);
+    expect(event.status).toBe(200);
+    const exception = event.body.entries.find((e: any) => e.type === 'exception').data.values[0];
+    expect(exception.type).toBe('RangeError');
+    const frame = exception.stacktrace.frames.at(-1);
+    expect(frame.function).toBe('foo');
+    expect(frame.context.find(([line]: [number]) => line === frame.lineNo)[1]).toContain('throw new RangeError');
+    expect(frame.vars).toMatchObject({ m: 10, n: 1, h: 0 });
+    expect(event.body.release).toEqual({ version: 'node-app@1.0.0' });
+
+    const mail = await waitFor(async () => (await inbox(stack)).find((m) => m.subject.includes('division by zero in foo(10, 1)')), 'the alert email');
+    expect(mail.subject).toBe(`[Ferret] ${issue.shortId} RangeError: division by zero in foo(10, 1)`);
+    expect(mail.body.text).toContain(`/organizations/ferret/issues/${issue.id}/`);
+  });
+
+  it('counts a second occurrence of the same bug on the same issue', async () => {
+    const before = await waitFor(() => issueTitled('division by zero in foo(10, 1)'), 'the node issue');
+    await run(process.execPath, [join(import.meta.dirname, 'sdk', 'node-app.cjs')], { env: { ...process.env, SENTRY_DSN: stack.dsn } });
+    const after = await waitFor(async () => {
+      const i = await issueTitled('division by zero in foo(10, 1)');
+      return i && i.count === '2' ? i : undefined;
+    }, 'the second occurrence');
+    expect(after.id).toBe(before.id);
+  });
+
+  it.runIf(requireRuntime('python3-sentry-sdk', pythonHas('sentry_sdk'), 'apt-get install python3-sentry-sdk'))(
+    "turns the seed's Python ZeroDivisionError into an issue with local variables",
+    async () => {
+      await run(SYSTEM_PYTHON, [join(import.meta.dirname, 'sdk', 'python_app.py')], { env: { ...process.env, SENTRY_DSN: stack.dsn } });
+      const issue = await waitFor(() => issueTitled('ZeroDivisionError'), 'the python issue');
+      expect(issue.title).toMatch(/^ZeroDivisionError: (float )?division by zero$/);
+      const event = await apiGet(stack, `/organizations/ferret/issues/${issue.id}/events/latest/`);
+      const exception = event.body.entries.find((e: any) => e.type === 'exception').data.values[0];
+      const frame = exception.stacktrace.frames.at(-1);
+      expect(frame.function).toBe('foo');
+      expect(frame.context.find(([line]: [number]) => line === frame.lineNo)[1]).toContain('return m / h');
+      expect(frame.vars).toMatchObject({ m: '10', n: '1', h: '0.0' });
+      const mail = await waitFor(async () => (await inbox(stack)).find((m) => m.subject.includes('ZeroDivisionError')), 'the python alert email');
+      expect(mail.subject).toContain(issue.shortId);
+    },
+  );
+});

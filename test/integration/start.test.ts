@@ -1,0 +1,74 @@
+/**
+ * `npm start` as a user runs it: a separate process that prints the DSN, the
+ * portal URL and the sign-in token, writes them to local.json, and keeps every
+ * project, issue and event across a restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '#cdk/local/stack.ts';
+import { apiGet } from '../helpers/api.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'ferret-start-'));
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cdk', 'local', 'main.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FERRET_DATA_DIR: dataDir, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await waitFor(() => out.includes('Sign-in'), 'the start-up banner', 30_000);
+  return { child, output: () => out };
+}
+
+async function stop(child: ChildProcess) {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
+}
+
+describe('npm start', () => {
+  it('prints and saves the DSN, portal URL and token, and keeps data across a restart', async () => {
+    const first = await start();
+    const local = JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8'));
+    expect(first.output()).toContain(local.dsn);
+    expect(first.output()).toContain(local.token);
+    expect(local.dsn).toMatch(/^http:\/\/[0-9a-f]{32}@127\.0\.0\.1:\d+\/\d+$/);
+
+    // A minimal /store/ event, as a legacy client would post it.
+    const dsn = new URL(local.dsn);
+    const res = await fetch(`${dsn.protocol}//${dsn.host}/api${dsn.pathname}/store/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-sentry-auth': `Sentry sentry_version=7, sentry_key=${dsn.username}, sentry_client=test/1.0` },
+      body: JSON.stringify({ event_id: 'a'.repeat(32), message: 'restart survivor', level: 'warning', platform: 'other' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: 'a'.repeat(32) });
+    const api = { url: local.portalUrl, token: local.token };
+    await waitFor(async () => (await apiGet<any[]>(api, '/projects/ferret/default/issues/')).body.find((i) => i.title === 'restart survivor'), 'the issue');
+    await stop(first.child);
+
+    const second = await start();
+    const again = JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8'));
+    expect(again.dsn.split('@')[0]).toBe(local.dsn.split('@')[0]);
+    const issues = await apiGet<any[]>({ url: again.portalUrl, token: again.token }, '/projects/ferret/default/issues/');
+    const survivor = issues.body.find((i) => i.title === 'restart survivor');
+    expect(survivor).toMatchObject({ count: '1', level: 'warning' });
+    const event = await apiGet({ url: again.portalUrl, token: again.token }, `/organizations/ferret/issues/${survivor.id}/events/latest/`);
+    expect(event.body.eventID).toBe('a'.repeat(32));
+    await stop(second.child);
+  });
+});
