@@ -1,0 +1,186 @@
+/**
+ * The portal's one API client. Paths and JSON follow Sentry's web API; every
+ * call carries `Authorization: Bearer <token>`.
+ */
+import type {
+  AlertRule,
+  Event,
+  EventSummary,
+  Issue,
+  IssueDetail,
+  IssueUpdate,
+  Member,
+  Organization,
+  Project,
+  ProjectKey,
+  ProjectOptions,
+  StatSeries,
+  TagDistribution,
+} from './types.ts';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface Cursors {
+  next?: string;
+  previous?: string;
+}
+
+export interface Page<T> extends Cursors {
+  items: T[];
+}
+
+export type IssueSort = 'date' | 'new' | 'freq' | 'user';
+
+export interface IssueQuery {
+  query?: string;
+  sort?: IssueSort;
+  statsPeriod?: '24h' | '14d' | '';
+  cursor?: string;
+}
+
+/**
+ * Reads the cursors out of a Sentry `Link` header. A link whose `results` is
+ * `"false"` has nothing behind it and is dropped.
+ */
+export function parseLinkHeader(header: string | null): Cursors {
+  const cursors: Cursors = {};
+  if (!header) return cursors;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const attrs = new Map<string, string>();
+    for (const m of part.matchAll(/;\s*([a-z]+)="([^"]*)"/gi)) {
+      attrs.set(m[1]!.toLowerCase(), m[2]!);
+    }
+    const rel = attrs.get('rel');
+    const cursor = attrs.get('cursor');
+    if ((rel !== 'next' && rel !== 'previous') || !cursor || attrs.get('results') === 'false') continue;
+    cursors[rel] = cursor;
+  }
+  return cursors;
+}
+
+export interface ApiOptions {
+  /** "" for the portal's own origin. */
+  baseUrl: string;
+  token: () => Promise<string | null>;
+  fetch?: typeof fetch;
+}
+
+const enc = encodeURIComponent;
+
+export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
+  const base = baseUrl.replace(/\/+$/, '');
+  const doFetch = fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+
+  async function send(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const bearer = await token();
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await doFetch(`${base}/api/0${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (cause) {
+      throw new ApiError(0, 'The API could not be reached. Check your connection.', cause);
+    }
+    if (!res.ok) {
+      let detail: unknown;
+      const text = await res.text().catch(() => '');
+      try {
+        detail = JSON.parse(text);
+      } catch {
+        detail = text;
+      }
+      const message =
+        detail && typeof detail === 'object' && 'detail' in detail && typeof detail.detail === 'string'
+          ? detail.detail
+          : `${method} ${path} failed with HTTP ${res.status}`;
+      throw new ApiError(res.status, message, detail);
+    }
+    return res;
+  }
+
+  async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await send(method, path, body);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async function page<T>(path: string): Promise<Page<T>> {
+    const res = await send('GET', path);
+    return { items: (await res.json()) as T[], ...parseLinkHeader(res.headers.get('Link')) };
+  }
+
+  function qs(params: Record<string, string | string[] | undefined>): string {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === '') continue;
+      for (const one of Array.isArray(v) ? v : [v]) search.append(k, one);
+    }
+    const s = search.toString();
+    return s ? `?${s}` : '';
+  }
+
+  const issuePath = (org: string, id: string) => `/organizations/${enc(org)}/issues/${enc(id)}/`;
+  const projectPath = (org: string, project: string) => `/projects/${enc(org)}/${enc(project)}/`;
+
+  return {
+    organizations: () => json<Organization[]>('GET', '/organizations/'),
+    members: (org: string) => json<Member[]>('GET', `/organizations/${enc(org)}/members/`),
+
+    projects: (org: string) => json<Project[]>('GET', `/organizations/${enc(org)}/projects/${qs({ statsPeriod: '24h' })}`),
+    project: (org: string, project: string) => json<Project>('GET', projectPath(org, project)),
+    createProject: (org: string, team: string, body: { name: string; platform: string }) =>
+      json<Project>('POST', `/teams/${enc(org)}/${enc(team)}/projects/`, body),
+    updateProject: (org: string, project: string, body: { name?: string; options?: ProjectOptions }) =>
+      json<Project>('PUT', projectPath(org, project), body),
+    keys: (org: string, project: string) => json<ProjectKey[]>('GET', `${projectPath(org, project)}keys/`),
+
+    issues: (org: string, project: string, q: IssueQuery = {}) =>
+      page<Issue>(
+        `${projectPath(org, project)}issues/${qs({ query: q.query, sort: q.sort, statsPeriod: q.statsPeriod ?? '24h', cursor: q.cursor })}`,
+      ),
+    /** Bulk status change or merge of the listed issues. */
+    updateIssues: (org: string, project: string, ids: string[], body: IssueUpdate) =>
+      json<unknown>('PUT', `${projectPath(org, project)}issues/${qs({ id: ids })}`, body),
+
+    issue: (org: string, id: string) => json<IssueDetail>('GET', issuePath(org, id)),
+    updateIssue: (org: string, id: string, body: IssueUpdate) => json<IssueDetail>('PUT', issuePath(org, id), body),
+    deleteIssue: (org: string, id: string) => json<void>('DELETE', issuePath(org, id)),
+    issueEvents: (org: string, id: string, cursor?: string) =>
+      page<EventSummary>(`${issuePath(org, id)}events/${qs({ cursor })}`),
+    /** `which` is `latest`, `oldest` or an event ID. */
+    event: (org: string, id: string, which: string) => json<Event>('GET', `${issuePath(org, id)}events/${enc(which)}/`),
+    issueTags: (org: string, id: string) => json<TagDistribution[]>('GET', `${issuePath(org, id)}tags/`),
+    /** Null when the installation does not serve issue stats. */
+    issueStats: async (org: string, id: string, period: '24h' | '30d'): Promise<StatSeries | null> => {
+      try {
+        const body = await json<StatSeries | Record<string, StatSeries>>('GET', `${issuePath(org, id)}stats/${qs({ period })}`);
+        if (Array.isArray(body)) return body;
+        return body?.[period] ?? null;
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 501)) return null;
+        throw e;
+      }
+    },
+
+    rules: (org: string, project: string) => json<AlertRule[]>('GET', `${projectPath(org, project)}rules/`),
+    createRule: (org: string, project: string, rule: AlertRule) =>
+      json<AlertRule>('POST', `${projectPath(org, project)}rules/`, rule),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

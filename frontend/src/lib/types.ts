@@ -1,0 +1,321 @@
+/**
+ * Shapes of Ferret's portal API, which follows Sentry's web API
+ * (https://docs.sentry.io/api/). Fields the portal does not read are left out;
+ * everything that comes from an SDK is optional, because SDKs omit freely.
+ */
+
+export type Level = 'fatal' | 'error' | 'warning' | 'info' | 'debug' | 'sample';
+export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';
+
+/** `[epochSeconds, count]` buckets, oldest first. */
+export type StatSeries = Array<[number, number]>;
+
+export interface Organization {
+  id: string;
+  slug: string;
+  name: string;
+  dateCreated: string;
+}
+
+export interface Project {
+  id: string;
+  slug: string;
+  name: string;
+  platform: string | null;
+  dateCreated: string;
+  organization: { slug: string; name?: string };
+  stats?: Record<string, StatSeries>;
+  /** Ferret's project options; present on the single-project endpoint. */
+  options?: ProjectOptions;
+}
+
+export interface ProjectOptions {
+  retentionDays?: number;
+  /** Events per minute, 0 = unlimited. */
+  rateLimitPerMinute?: number;
+  storeIp?: boolean;
+  sensitiveFields?: string[];
+  safeFields?: string[];
+}
+
+export interface ProjectKey {
+  id: string;
+  name: string;
+  public: string;
+  isActive: boolean;
+  dateCreated?: string;
+  dsn: { public: string; secret?: string };
+}
+
+export interface IssueMetadata {
+  type?: string;
+  value?: string;
+  filename?: string;
+  function?: string;
+  title?: string;
+}
+
+export interface Issue {
+  id: string;
+  shortId: string;
+  title: string;
+  culprit: string;
+  level: Level;
+  status: IssueStatus;
+  substatus?: string | null;
+  statusDetails?: StatusDetails;
+  /** A string in Sentry's API (it can exceed 2^53). */
+  count: string;
+  userCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  permalink: string;
+  type: string;
+  metadata: IssueMetadata;
+  project: { id: string; slug: string; name: string; platform?: string };
+  stats?: Record<string, StatSeries>;
+}
+
+export interface Release {
+  version: string;
+  shortVersion?: string;
+  dateCreated?: string;
+}
+
+export interface IssueDetail extends Issue {
+  firstRelease: Release | null;
+  lastRelease: Release | null;
+  groupedBy?: string;
+  userReportCount?: number;
+}
+
+export interface StatusDetails {
+  inNextRelease?: boolean;
+  inRelease?: string;
+  /** Minutes. */
+  ignoreDuration?: number;
+  ignoreCount?: number;
+  ignoreUserCount?: number;
+  ignoreUntil?: string;
+}
+
+export interface IssueUpdate {
+  status?: IssueStatus;
+  statusDetails?: StatusDetails;
+  merge?: 1;
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface EventUser {
+  id?: string | null;
+  email?: string | null;
+  username?: string | null;
+  ip_address?: string | null;
+  name?: string | null;
+  data?: Record<string, unknown> | null;
+  [key: string]: unknown;
+}
+
+export interface EventSummary {
+  id: string;
+  eventID: string;
+  dateCreated: string;
+  title: string;
+  message: string;
+  tags: Tag[];
+  user: EventUser | null;
+}
+
+/** `[lineNo, source line]`. */
+export type ContextLine = [number, string];
+
+export interface Frame {
+  filename?: string | null;
+  absPath?: string | null;
+  module?: string | null;
+  package?: string | null;
+  platform?: string | null;
+  function?: string | null;
+  rawFunction?: string | null;
+  lineNo?: number | null;
+  colNo?: number | null;
+  inApp?: boolean | null;
+  context?: ContextLine[] | null;
+  vars?: Record<string, unknown> | null;
+  instructionAddr?: string | null;
+}
+
+export interface Stacktrace {
+  /** Oldest call first, as SDKs send them; the crashing frame is last. */
+  frames: Frame[];
+  framesOmitted?: [number, number] | null;
+  registers?: Record<string, string> | null;
+  hasSystemFrames?: boolean;
+}
+
+export interface Mechanism {
+  type?: string;
+  handled?: boolean | null;
+  synthetic?: boolean;
+  description?: string;
+  help_link?: string;
+  [key: string]: unknown;
+}
+
+export interface ExceptionValue {
+  type?: string | null;
+  value?: string | null;
+  module?: string | null;
+  mechanism?: Mechanism | null;
+  stacktrace?: Stacktrace | null;
+  rawStacktrace?: Stacktrace | null;
+  threadId?: number | string | null;
+}
+
+export interface Breadcrumb {
+  /** ISO date. */
+  timestamp?: string | null;
+  type?: string | null;
+  category?: string | null;
+  level?: string | null;
+  message?: string | null;
+  data?: Record<string, unknown> | null;
+  event_id?: string | null;
+}
+
+export interface RequestData {
+  url?: string | null;
+  method?: string | null;
+  headers?: Array<[string, string]> | null;
+  data?: unknown;
+  query?: Array<[string, string]> | string | null;
+  cookies?: Array<[string, string]> | string | null;
+  env?: Record<string, unknown> | null;
+  inferredContentType?: string | null;
+  fragment?: string | null;
+}
+
+export interface Thread {
+  id?: number | string | null;
+  name?: string | null;
+  crashed?: boolean;
+  current?: boolean;
+  stacktrace?: Stacktrace | null;
+}
+
+/** The data of each entry type the portal renders. */
+export interface EntryData {
+  exception: { values: ExceptionValue[]; hasSystemFrames?: boolean };
+  breadcrumbs: { values: Breadcrumb[] };
+  request: RequestData;
+  message: { formatted?: string | null; message?: string | null; params?: unknown };
+  threads: { values: Thread[] };
+  stacktrace: Stacktrace;
+}
+
+/** Unknown entry types are kept (and shown in the JSON view), never an error. */
+export type EventEntry = { [K in keyof EntryData]: { type: K; data: EntryData[K] } }[keyof EntryData] | { type: string; data: unknown };
+
+export interface Attachment {
+  id: string;
+  name: string;
+  size: number;
+  mimetype?: string;
+  type?: string;
+}
+
+export interface UserReport {
+  id: string;
+  name?: string;
+  email?: string;
+  comments: string;
+  dateCreated: string;
+}
+
+export interface Event {
+  id: string;
+  eventID: string;
+  groupID?: string | null;
+  projectID?: string;
+  dateCreated: string;
+  dateReceived?: string | null;
+  title: string;
+  message?: string | null;
+  platform?: string | null;
+  level?: string;
+  culprit?: string | null;
+  release?: Release | string | null;
+  environment?: string | null;
+  location?: string | null;
+  tags: Tag[];
+  user?: EventUser | null;
+  contexts?: Record<string, Record<string, unknown>> | null;
+  sdk?: { name?: string; version?: string } | null;
+  fingerprints?: string[];
+  previousEventID?: string | null;
+  nextEventID?: string | null;
+  entries: EventEntry[];
+  attachments?: Attachment[];
+  userReports?: UserReport[];
+  errors?: Array<{ type: string; message?: string; data?: Record<string, unknown> }>;
+}
+
+export interface TagValueCount {
+  value: string;
+  name?: string;
+  count: number;
+  lastSeen?: string;
+}
+
+export interface TagDistribution {
+  key: string;
+  name: string;
+  totalValues: number;
+  topValues: TagValueCount[];
+}
+
+export interface AlertRule {
+  id?: string;
+  name: string;
+  actionMatch?: 'all' | 'any' | 'none';
+  filterMatch?: 'all' | 'any' | 'none';
+  conditions: Array<{ id: string; [key: string]: unknown }>;
+  filters: Array<{ id: string; [key: string]: unknown }>;
+  actions: Array<{ id: string; [key: string]: unknown }>;
+  /** Minutes between notifications for one issue. */
+  frequency: number;
+  dateCreated?: string;
+}
+
+export interface Member {
+  id: string;
+  email: string;
+  name?: string;
+  role?: string;
+  roleName?: string;
+}
+
+/** `/config.json`, written by the stack next to the portal's files. */
+export interface PortalConfig {
+  /** "" means the API is on the portal's own origin. */
+  apiUrl: string;
+  dsnBaseUrl: string;
+  auth: LocalAuth | CognitoAuth;
+}
+
+export interface LocalAuth {
+  kind: 'local';
+}
+
+export interface CognitoAuth {
+  kind: 'cognito';
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  /** Hosted UI domain, with or without `https://`. */
+  domain: string;
+}

@@ -1,0 +1,8 @@
+import { withApi } from '$lib/load.ts';
+import type { PageLoad } from './$types';
+
+export const load: PageLoad = async ({ params, url }) => {
+  const cursor = url.searchParams.get('cursor') ?? undefined;
+  const page = await withApi(url, ({ api }) => api.issueEvents(params.org, params.id, cursor));
+  return { events: page.items, next: page.next, previous: page.previous };
+};
