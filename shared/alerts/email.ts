@@ -68,7 +68,7 @@ function detailRow(label: string, valueHtml: string): string {
 
 function section(title: string, bodyHtml: string): string {
   return `<tr><td class="fx-text" style="padding:20px 24px 0 24px;color:${C.text};">
-<div style="font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:0.05em;margin:0 0 8px 0;" class="fx-muted">${title}</div>
+<div class="fx-muted" style="color:${C.muted};font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:0.05em;margin:0 0 8px 0;">${title}</div>
 ${bodyHtml}
 </td></tr>`;
 }

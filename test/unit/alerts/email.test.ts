@@ -44,6 +44,21 @@ describe('renderAlertEmail: content', () => {
     }
   });
 
+  it('a regression of the logging capture shows foo’s code and locals', () => {
+    const input = emailInput({
+      reason: 'regression',
+      event: pythonEvent(1),
+      issue: issue({ title: 'ZeroDivisionError: float division by zero', culprit: '__main__ in foo', status: 'unresolved', substatus: 'regressed' }),
+    });
+    const { subject, html, text } = renderAlertEmail(input);
+    expect(subject).toBe('[Ferret] BACKEND-1A ZeroDivisionError: float division by zero');
+    expect(text.split('\n')[0]).toBe('Regression: BACKEND-1A ZeroDivisionError: float division by zero');
+    expect(text).toContain('foo in sentry_sdk_demo.py at line 9');
+    expect(text).toMatch(/^ {2}> {2}9 \| {5}return m \/ h$/m);
+    expect(text).toContain('      h = 0.0');
+    expect(textOf(html)).toContain('float division by zero');
+  });
+
   it('counts the events merged since the last alert', () => {
     const { html, text } = renderAlertEmail(emailInput({ mergedCount: 37 }));
     expect(textOf(html)).toContain('and 37 more times since the last alert');
