@@ -105,8 +105,10 @@ const IMMUTABLE_MAX_AGE = Duration.days(365);
 const HSTS_MAX_AGE = Duration.days(730);
 const CORS_MAX_AGE = Duration.days(1);
 
-/** The portal's OAuth redirect target (authorization code + PKCE). */
-export const PORTAL_AUTH_CALLBACK_PATH = '/auth/callback';
+/** The portal's OAuth redirect target (authorization code + PKCE); frontend/src/lib/auth.ts. */
+export const PORTAL_AUTH_CALLBACK_PATH = '/auth/callback/';
+/** Where Cognito's logout endpoint sends the browser back; frontend/src/lib/auth.ts. */
+export const PORTAL_SIGNED_OUT_PATH = '/signin/';
 
 /**
  * Run ESM bundles on Node: some dependencies still call `require` for Node
@@ -329,8 +331,9 @@ export class FerretStack extends Stack {
         // A public client without secret: Cognito requires PKCE's code_challenge when sent.
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: [`${portalUrl}${PORTAL_AUTH_CALLBACK_PATH}`, `${portalUrl}/`],
-        logoutUrls: [`${portalUrl}/`],
+        // Cognito compares these byte for byte with the portal's redirect_uri and logout_uri.
+        callbackUrls: [`${portalUrl}${PORTAL_AUTH_CALLBACK_PATH}`],
+        logoutUrls: [`${portalUrl}${PORTAL_SIGNED_OUT_PATH}`],
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
     });

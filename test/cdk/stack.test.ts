@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
 import { inlineScriptHashes, PortalBuildMissingError } from '#cdk/portal.ts';
-import { FerretStack, parseIngestApi, PORTAL_AUTH_CALLBACK_PATH, type FunctionName } from '#cdk/stack.ts';
+import { FerretStack, parseIngestApi, PORTAL_AUTH_CALLBACK_PATH, PORTAL_SIGNED_OUT_PATH, type FunctionName } from '#cdk/stack.ts';
 
 type Json = Record<string, any>;
 
@@ -422,8 +422,13 @@ describe('sign-in', () => {
     expect(client['GenerateSecret']).toBe(false);
     expect(client['AllowedOAuthFlows']).toEqual(['code']);
     expect(client['AllowedOAuthFlowsUserPoolClient']).toBe(true);
-    expect(JSON.stringify(client['CallbackURLs'])).toContain(PORTAL_AUTH_CALLBACK_PATH);
-    expect(JSON.stringify(client['CallbackURLs'])).toContain(logicalId(rest.stack.distribution));
+    expect(client['CallbackURLs']).toEqual([
+      { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(rest.stack.distribution), 'DomainName'] }, PORTAL_AUTH_CALLBACK_PATH]] },
+    ]);
+    expect(client['LogoutURLs']).toEqual([
+      { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(rest.stack.distribution), 'DomainName'] }, PORTAL_SIGNED_OUT_PATH]] },
+    ]);
+    expect(client['AllowedOAuthScopes']).toEqual(expect.arrayContaining(['openid', 'email', 'profile']));
   });
 });
 
