@@ -407,6 +407,7 @@ export class FerretStack extends Stack {
     new apigwv2.HttpStage(this, 'HttpApiStage', {
       httpApi: this.httpApi,
       autoDeploy: true,
+      // One stage serves both kinds of route in http mode: it takes the SDK-sized figures.
       throttle: http ? INGEST_THROTTLE : PORTAL_API_THROTTLE,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(
