@@ -9,7 +9,7 @@
 import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } from '../grouping/index.ts';
 import { normalizeEvent } from '../event/normalize.ts';
 import { scrubEvent } from '../event/scrub.ts';
-import { ruleFires, suppressionExpiry, type AlertRule, type IssueTrigger } from '../alerts/rules.ts';
+import { firingReason, suppressionExpiry, type AlertReason, type AlertRule, type IssueTrigger } from '../alerts/rules.ts';
 import { renderAlertEmail } from '../alerts/email.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
 import { LEVELS, type Issue, type NormalizedEvent, type Project, type QueueMessage } from '../model.ts';
@@ -179,35 +179,35 @@ export function createGrouper(deps: GroupDeps) {
     const result = await deps.issues.applyDelta(issueId, delta, new Date(nowMs));
     const latest = fresh[fresh.length - 1]!;
 
-    const minute = Math.floor(nowMs / 60_000);
-    await deps.alerts.addMinuteCounts(issueId, minute, fresh.length);
     const trigger: IssueTrigger = {
       kind: created ? 'new' : result.regressed ? 'regression' : result.reappeared ? 'reappeared' : 'seen',
     };
-    const sums = new Map<number, number>();
-    const projectRules = await rules.get(project.id, () => deps.alerts.listRules(project.id));
+    const projectRules = (await rules.get(project.id, () => deps.alerts.listRules(project.id))).filter((r) => r.enabled);
+    const intervals = new Set<number>();
     for (const rule of projectRules) {
-      for (const c of rule.conditions) {
-        if ((c.id === 'event_frequency' || c.id === 'event_unique_user_frequency') && !sums.has(c.intervalMinutes)) {
-          sums.set(c.intervalMinutes, await deps.alerts.sumMinuteCounts(issueId, minute - c.intervalMinutes + 1, minute));
-        }
-      }
+      for (const c of rule.conditions) if (c.id === 'event_frequency' || c.id === 'event_unique_user_frequency') intervals.add(c.intervalMinutes);
     }
-    trigger.eventsInWindow = (m) => sums.get(m) ?? 0;
-    // Distinct users per window are approximated by the users new to the issue in that window.
-    trigger.usersInWindow = (m) => (m > 0 ? Math.min(sums.get(m) ?? 0, result.issue.userCount) : 0);
+    // Minute counters cost a write per issue per batch: kept only while a rule needs them.
+    if (intervals.size > 0) {
+      const minute = Math.floor(nowMs / 60_000);
+      await deps.alerts.addMinuteCounts(issueId, minute, fresh.length);
+      const sums = new Map<number, number>();
+      for (const m of intervals) sums.set(m, await deps.alerts.sumMinuteCounts(issueId, minute - m + 1, minute));
+      trigger.eventsInWindow = (m) => sums.get(m) ?? 0;
+      // Distinct users in a window are bounded by both the events in it and the issue's users.
+      trigger.usersInWindow = (m) => Math.min(sums.get(m) ?? 0, result.issue.userCount);
+    }
 
     for (const rule of projectRules) {
-      if (!rule.enabled || !ruleFires(rule, trigger, latest)) continue;
-      await alert(rule, trigger, result.issue, latest, project, fresh.length);
+      const reason = firingReason(rule, trigger, latest);
+      if (reason) await alert(rule, reason, result.issue, latest, project, fresh.length);
     }
   }
 
-  async function alert(rule: AlertRule, trigger: IssueTrigger, issue: Issue, event: NormalizedEvent, project: Project, events: number) {
+  async function alert(rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number) {
     const nowMs = deps.now();
     const claim = await deps.alerts.claimAlert(rule.id, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events);
     if (!claim.claimed) return;
-    const reason = trigger.kind === 'seen' ? 'frequency' : trigger.kind;
     const email = renderAlertEmail({ reason, issue, event, project, rule, mergedCount: claim.merged, portalUrl: deps.portalUrl });
     const to = recipients(rule, deps.mail.to);
     if (to.length === 0) return;
