@@ -598,7 +598,8 @@ function fingerprint(event: Working, { meta }: StepState): void {
   const raw = event['fingerprint'];
   if (raw === undefined) return;
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((part) => lenientString(part) === undefined)) {
-    if (raw !== null) meta.error(['fingerprint'], 'expected a non-empty list of strings', raw);
+    // An empty list (sentry-ruby's default) means "no custom fingerprint".
+    if (raw !== null && !(Array.isArray(raw) && raw.length === 0)) meta.error(['fingerprint'], 'expected a list of strings', raw);
     delete event['fingerprint'];
     return;
   }

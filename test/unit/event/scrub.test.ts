@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeEvent } from '#shared/event/normalize.ts';
+import { FILTERED, scrubEvent } from '#shared/event/scrub.ts';
+
+const event = (raw: Record<string, unknown>) => normalizeEvent(raw, { receivedAt: Date.UTC(2026, 0, 1), clientIp: '198.51.100.7', storeIp: true });
+
+describe('scrubEvent', () => {
+  const raw = {
+    exception: [{ type: 'E', stacktrace: { frames: [{ function: 'f', vars: { password: 'hunter2', user_token: 'abc', count: 3, nested: { api_key: 'k' } } }] } }],
+    request: {
+      headers: { Authorization: 'Bearer abc', Cookie: 'sid=1', 'Set-Cookie': 'sid=2', Accept: 'text/html' },
+      data: { card: '4111 1111 1111 1111', note: 'fine' },
+      cookies: { sessionid: 's', theme: 'dark' },
+      query_string: 'secret=1&page=2',
+      env: { DB_PASSWORD: 'x', REMOTE_ADDR: '198.51.100.7' },
+    },
+    extra: { credentials: { a: 1 }, url: 'https://user:pw@db.example/x', ssn: 'my ssn 123-45-6789' },
+    contexts: { app: { auth_header: 'x' } },
+    breadcrumbs: [{ message: 'sent Bearer abc.def', data: { passwd: 'p' } }],
+    user: { id: '1', email: 'a@b.c', ip_address: '{{auto}}', data: { secret_answer: 'blue' } },
+  };
+
+  it('filters sensitive keys, credential headers, card numbers, bearer tokens, SSNs and URL passwords', () => {
+    const e = scrubEvent(event(raw));
+    const vars = e.exception!.values[0]!.stacktrace!.frames[0]!.vars!;
+    expect(vars).toEqual({ password: FILTERED, user_token: FILTERED, count: 3, nested: { api_key: FILTERED } });
+    const headers = Object.fromEntries(e.request!.headers as Array<[string, string]>);
+    expect(headers).toEqual({ Authorization: FILTERED, Cookie: FILTERED, 'Set-Cookie': FILTERED, Accept: 'text/html' });
+    expect(e.request!.data).toEqual({ card: FILTERED, note: 'fine' });
+    expect(e.request!.cookies).toEqual([['sessionid', FILTERED], ['theme', 'dark']]);
+    expect(e.request!.query_string).toEqual([['secret', FILTERED], ['page', '2']]);
+    expect(e.request!.env).toMatchObject({ DB_PASSWORD: FILTERED });
+    expect(e.extra).toEqual({ credentials: FILTERED, url: `https://user:${FILTERED}@db.example/x`, ssn: FILTERED });
+    expect(e.contexts?.['app']?.['auth_header']).toBe(FILTERED);
+    expect(e.breadcrumbs?.values[0]).toMatchObject({ message: FILTERED, data: { passwd: FILTERED } });
+    expect(e.user).toMatchObject({ id: '1', email: 'a@b.c', ip_address: '198.51.100.7', data: { secret_answer: FILTERED } });
+  });
+
+  it('records what it filtered in _meta', () => {
+    const e = scrubEvent(event(raw));
+    const meta = e._meta as any;
+    expect(meta.exception.values['0'].stacktrace.frames['0'].vars.password['']).toEqual({ rem: [['@password:filter', 's', 0, FILTERED.length]], len: 'hunter2'.length });
+    expect(JSON.stringify(e._meta)).toContain('@creditcard:filter');
+  });
+
+  it('honours safe and extra sensitive fields, and removes IPs on request', () => {
+    const e = scrubEvent(event(raw), { safeFields: ['password'], sensitiveFields: ['note'], scrubIp: true });
+    expect(e.exception!.values[0]!.stacktrace!.frames[0]!.vars!['password']).toBe('hunter2');
+    expect((e.request!.data as Record<string, unknown>)['note']).toBe(FILTERED);
+    expect(e.user?.ip_address).toBeUndefined();
+    expect(e.request!.env).not.toHaveProperty('REMOTE_ADDR');
+  });
+
+  it('is pure and idempotent', () => {
+    const input = event(raw);
+    const copy = structuredClone(input);
+    const once = scrubEvent(input);
+    expect(input).toEqual(copy);
+    expect(scrubEvent(once)).toEqual(once);
+  });
+});
