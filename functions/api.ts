@@ -20,7 +20,7 @@ const api = createApi({
   alerts: store,
   dsnBaseUrl: requireEnv(ENV.dsnBaseUrl),
   portalUrl: requireEnv(ENV.portalUrl),
-  apiUrl: optionalEnv('FERRET_API_URL') ?? '',
+  apiUrl: optionalEnv(ENV.apiUrl) ?? '',
   now: () => new Date(),
 });
 

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { requireEnv, optionalEnv } from '#shared/config.ts';
 import { ENV } from '#shared/infra.ts';
 import { createIngest } from '#shared/pipeline/ingest.ts';
-import { CORS_HEADERS } from '#shared/protocol/request.ts';
+import { CORS_HEADERS, corsPreflightHeaders } from '#shared/protocol/request.ts';
 import { S3BlobStore, SqsEventQueue } from './lib/aws.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 import { httpErrors, json, toHttpRequest, type GatewayEvent } from './lib/http.ts';
@@ -20,7 +20,7 @@ const ingest = createIngest({
 
 async function ingestHandler(event: GatewayEvent) {
   const req = toHttpRequest(event);
-  if (req.method === 'OPTIONS') return { statusCode: 200, headers: CORS_HEADERS, body: '' };
+  if (req.method === 'OPTIONS') return { statusCode: 200, headers: corsPreflightHeaders(req.headers), body: '' };
   const result = await ingest(req, { clientIp: req.clientIp, userAgent: req.userAgent });
   return json(200, result.body, CORS_HEADERS);
 }

@@ -97,6 +97,8 @@ export const ENV = {
   sesConfigurationSet: 'FERRET_SES_CONFIGURATION_SET',
   portalUrl: 'FERRET_PORTAL_URL',
   dsnBaseUrl: 'FERRET_DSN_BASE_URL',
+  /** Public base URL of the portal API, for pagination `Link` headers (optional). */
+  apiUrl: 'FERRET_API_URL',
   /** Issuer and audience of portal JWTs (Cognito), checked again in the handler. */
   jwtIssuer: 'FERRET_JWT_ISSUER',
 } as const;

@@ -172,6 +172,8 @@ export interface QueueMessage {
   userAgent?: string;
   /** `sent_at` from the envelope header (RFC 3339), to correct clock drift. */
   sentAt?: string;
+  /** The event id ingest answered with; an event that arrived without one is stored under it. */
+  eventId?: string;
   items: QueueItem[];
 }
 

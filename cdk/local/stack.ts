@@ -83,7 +83,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     [ENV.mailTo]: options.mailTo ?? 'team@localhost',
     [ENV.portalUrl]: url,
     [ENV.dsnBaseUrl]: url,
-    FERRET_API_URL: url,
+    [ENV.apiUrl]: url,
   });
 
   // Imported only now: the handlers read their configuration at module load, like a Lambda cold start.

@@ -96,6 +96,7 @@ export function createGrouper(deps: GroupDeps) {
         const ctx: Parameters<typeof normalizeEvent>[1] = { receivedAt: message.receivedAt, storeIp: project.storeIp };
         if (message.clientIp) ctx.clientIp = message.clientIp;
         if (message.sentAt) ctx.sentAt = message.sentAt;
+        if (message.eventId) ctx.eventId = message.eventId;
         event = normalizeEvent(raw, ctx);
       } catch (cause) {
         throw new PoisonMessageError(`event could not be normalized: ${(cause as Error).message}`, { cause });

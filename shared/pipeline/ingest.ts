@@ -88,6 +88,7 @@ export function createIngest(deps: IngestDeps) {
     if (meta.userAgent) message.userAgent = meta.userAgent;
     const sentAt = parsed.envelopeHeaders['sent_at'];
     if (typeof sentAt === 'string') message.sentAt = sentAt;
+    if (parsed.eventId) message.eventId = parsed.eventId;
 
     await deps.queue.send(await claimCheck(message, deps.blobs));
     return { body, message };
