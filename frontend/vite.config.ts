@@ -41,7 +41,12 @@ export default defineConfig({
   plugins: await plugins(),
   // The adapter's file copy dominates the build and is expected; the timing report is noise.
   build: { rolldownOptions: { checks: { bundlerTimings: false } } },
-  resolve: testing ? { conditions: ['browser'] } : {},
+  resolve: testing
+    ? {
+        conditions: ['browser'],
+        alias: { $lib: join(root, 'src/lib'), '$app/state': join(root, 'src/test-stubs/app-state.ts') },
+      }
+    : {},
   test: {
     name: 'frontend',
     root,
