@@ -1,5 +1,5 @@
 /**
- * Golden tests: every real SDK capture in /work/shared/protocol/captures goes
+ * Golden tests: every real SDK capture in ../shared/protocol/captures goes
  * through parseIngestRequest → normalizeEvent and must match the checked-in
  * output beside this file. `UPDATE_GOLDEN=1 npx vitest run --project node test/golden`
  * rewrites the outputs; review the diff by eye before committing it.
@@ -11,8 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '#shared/event/normalize.ts';
 import { corsPreflightHeaders, parseIngestRequest } from '#shared/protocol/request.ts';
 import { countFrames } from './frames.ts';
+import { PROTOCOL_DIR } from '../helpers/protocol.ts';
 
-const PROTOCOL_DIR = process.env['FERRET_PROTOCOL_DIR'] ?? '/work/shared/protocol';
+
 const CAPTURES = join(PROTOCOL_DIR, 'captures');
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'captures');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';

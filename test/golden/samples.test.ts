@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '#shared/event/normalize.ts';
 import { scrubEvent } from '#shared/event/scrub.ts';
 import { countFrames } from './frames.ts';
+import { PROTOCOL_DIR } from '../helpers/protocol.ts';
 
-const SAMPLES = join(process.env['FERRET_PROTOCOL_DIR'] ?? '/work/shared/protocol', 'sentry-samples');
+const SAMPLES = join(PROTOCOL_DIR, 'sentry-samples');
 const files = existsSync(SAMPLES)
   ? [...readdirSync(SAMPLES).filter((f) => f.endsWith('.json')), ...readdirSync(join(SAMPLES, 'grouping-inputs')).map((f) => `grouping-inputs/${f}`)].sort()
   : [];

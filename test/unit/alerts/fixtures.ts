@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Issue, Level, NormalizedEvent, Project } from '#shared/model.ts';
 import type { AlertRule } from '#shared/alerts/rules.ts';
 import type { AlertEmailInput } from '#shared/alerts/email.ts';
+import { PROTOCOL_DIR } from '../../helpers/protocol.ts';
 
-const CAPTURES = '/work/shared/protocol/captures/sentry-python/decoded';
+const CAPTURES = `${PROTOCOL_DIR}/captures/sentry-python/decoded`;
 
 /** JSON nulls become absent fields, as normalization leaves them. */
 function dropNulls(value: unknown): unknown {

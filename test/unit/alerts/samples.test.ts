@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { renderAlertEmail } from '#shared/alerts/email.ts';
 import type { NormalizedEvent } from '#shared/model.ts';
 import { emailInput } from './fixtures.ts';
+import { PROTOCOL_DIR } from '../../helpers/protocol.ts';
 
-const SAMPLES = '/work/shared/protocol/sentry-samples';
+const SAMPLES = `${PROTOCOL_DIR}/sentry-samples`;
 
 /** Only what the renderer's types insist on; everything else stays as Sentry wrote it. */
 function asEvent(raw: Record<string, unknown>): NormalizedEvent {

@@ -7,9 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { NormalizedEvent } from '#shared/model.ts';
+import { PROTOCOL_DIR } from '../../helpers/protocol.ts';
 
 /** The shared protocol captures; FERRET_PROTOCOL_DIR points elsewhere on other checkouts. */
-const PROTOCOL = process.env.FERRET_PROTOCOL_DIR ?? '/work/shared/protocol';
+const PROTOCOL = PROTOCOL_DIR;
 const CAPTURES = join(PROTOCOL, 'captures');
 const SAMPLES = join(PROTOCOL, 'sentry-samples');
 
