@@ -1,9 +1,18 @@
 /**
  * `npm start`: runs the whole product on this machine and prints how to use it.
  */
-import { startLocalStack } from './stack.ts';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, startLocalStack } from './stack.ts';
 
 const started = performance.now();
+// The portal is served from its static build, as CloudFront serves it; the first start makes it.
+if (!existsSync(join(REPO_ROOT, 'frontend', 'build', 'index.html'))) {
+  console.log('  Building the portal (first start only; `npm run build:portal` rebuilds it)…');
+  const build = spawnSync('npm', ['run', 'build:portal'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 const stack = await startLocalStack();
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 
