@@ -1,0 +1,70 @@
+/**
+ * sentry-python 1.9.10 (Debian `python3-sentry-sdk`) against the local stack:
+ * gzip JSON to /store/ with X-Sentry-Auth v7, locals as `vars`, chained
+ * exceptions, scope data and breadcrumbs.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pythonHas, requireRuntime, SYSTEM_PYTHON } from '../helpers/runtime.ts';
+import { contextIsConsecutive, contextLine, entry, exceptions, frameNamed, issueAndEvent, run, tag, useLocalStack } from './sdk/harness.ts';
+
+const present = requireRuntime('python3-sentry-sdk', pythonHas('sentry_sdk'), 'apt-get install python3-sentry-sdk');
+
+describe.runIf(present)('sentry-python 1.9.10', () => {
+  const local = useLocalStack('sdk-python');
+
+  beforeAll(async () => {
+    await run(SYSTEM_PYTHON, [join(import.meta.dirname, 'sdk', 'python_captures.py')], { env: { ...process.env, SENTRY_DSN: local.stack.dsn } });
+  }, 30_000);
+
+  it('stores capture_message as a message event titled by its text, with release, environment, user, tags and breadcrumbs', async () => {
+    const { issue, event } = await issueAndEvent(local.stack, 'python says hello to ferret');
+    expect(issue).toMatchObject({ title: 'python says hello to ferret', level: 'info', type: 'default' });
+    expect(event.type).toBe('default');
+    expect(entry(event, 'exception')).toBeUndefined();
+    expect(entry(event, 'message')).toMatchObject({ formatted: 'python says hello to ferret' });
+    expect(event.platform).toBe('python');
+    expect(event.sdk).toMatchObject({ name: 'sentry.python', version: '1.9.10' });
+    expect(event.release).toEqual({ version: 'py-sdk@3.1.4' });
+    expect(event.environment).toBe('staging');
+    expect(event.user).toMatchObject({ id: 'py-user-7', email: 'ada@example.org' });
+    expect(tag(event, 'shop')).toBe('north');
+    expect(entry(event, 'breadcrumbs').values).toContainEqual(expect.objectContaining({ category: 'cart', message: 'added 3 items', level: 'info' }));
+  });
+
+  it('stores capture_exception with the frame, its context lines and its local variables', async () => {
+    const { issue, event } = await issueAndEvent(local.stack, 'ValueError');
+    expect(issue.title).toBe("ValueError: invalid literal for int() with base 10: 'three apples'");
+    expect(issue.culprit).toBe('__main__ in parse_quantity');
+    const [exception] = exceptions(event);
+    expect(exception).toMatchObject({ type: 'ValueError', value: "invalid literal for int() with base 10: 'three apples'" });
+    const frames = exception.stacktrace.frames;
+    const frame = frames.at(-1);
+    expect(frame).toMatchObject({ function: 'parse_quantity', filename: 'python_captures.py', module: '__main__', inApp: true });
+    expect(contextLine(frame)).toBe('    quantity = int(text)');
+    expect(contextIsConsecutive(frame)).toBe(true);
+    expect(frame.context.map(([, line]: [number, string]) => line)).toContain('def parse_quantity(text):');
+    // sentry-python sends locals as their repr().
+    expect(frame.vars).toEqual({ text: "'three apples'" });
+    expect(frames[0].function).toBe('<module>');
+    expect(event.user).toMatchObject({ id: 'py-user-7' });
+    expect(tag(event, 'shop')).toBe('north');
+  });
+
+  it('stores a chained exception (raise … from e) as both exceptions, the cause first', async () => {
+    const { issue, event } = await issueAndEvent(local.stack, 'CheckoutFailed');
+    expect(issue.title).toBe('CheckoutFailed: checkout of cart 77 failed');
+    expect(issue.culprit).toBe('__main__ in checkout');
+    const chain = exceptions(event);
+    expect(chain.map((e) => [e.type, e.value])).toEqual([
+      ['PaymentDeclined', 'amount 9900 over limit 5000'],
+      ['CheckoutFailed', 'checkout of cart 77 failed'],
+    ]);
+    const charge = frameNamed(chain[0].stacktrace.frames, 'charge');
+    expect(contextLine(charge)).toContain('raise PaymentDeclined(');
+    expect(charge.vars).toEqual({ card_last4: "'4242'", amount_cents: '9900', attempts: '3', limit_cents: '5000' });
+    const checkout = frameNamed(chain[1].stacktrace.frames, 'checkout');
+    expect(contextLine(checkout)).toContain('raise CheckoutFailed(');
+    expect(checkout.vars).toMatchObject({ cart: { total: '9900' } });
+  });
+});
