@@ -1,0 +1,58 @@
+/**
+ * The legacy raven-node 2.6.4 client against the local stack: /store/ with
+ * X-Sentry-Auth v5 and a base64(zlib(json)) body without Content-Encoding,
+ * `exception` as a bare array, no `sdk`, naive timestamps.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { contextIsConsecutive, contextLine, entry, exceptions, frameNamed, issueAndEvent, run, tag, useLocalStack } from './sdk/harness.ts';
+
+describe('raven-node 2.6.4', () => {
+  const local = useLocalStack('sdk-raven');
+
+  beforeAll(async () => {
+    await run(process.execPath, [join(import.meta.dirname, 'sdk', 'raven-app.cjs')], { env: { ...process.env, SENTRY_DSN: local.stack.dsn } });
+  }, 30_000);
+
+  it('stores captureException of a thrown TypeError with in-app frames and their context lines', async () => {
+    const { issue, event } = await issueAndEvent(local.stack, "reading 'lines'");
+    expect(issue).toMatchObject({ title: "TypeError: Cannot read properties of undefined (reading 'lines')", level: 'error', type: 'error' });
+    expect(issue.culprit).toBe('raven-app.cjs at loadInvoice');
+    const [exception] = exceptions(event);
+    expect(exception).toMatchObject({ type: 'TypeError', value: "Cannot read properties of undefined (reading 'lines')" });
+    const frames = exception.stacktrace.frames;
+    const top = frames.at(-1);
+    expect(top).toMatchObject({ function: 'loadInvoice', lineNo: 15, inApp: true });
+    expect(top.filename).toMatch(/test\/integration\/sdk\/raven-app\.cjs$/);
+    expect(top.colNo).toBeGreaterThan(0);
+    expect(contextLine(top)).toBe('  return record.lines[invoiceId];');
+    expect(contextIsConsecutive(top)).toBe(true);
+    expect(top.context[0][0]).toBeLessThan(15);
+    expect(top.context.at(-1)[0]).toBeGreaterThan(15);
+    expect(contextLine(frameNamed(frames, 'main'))).toBe('    loadInvoice(17);');
+    // Node's own frames arrive too, marked as not in-app and without source.
+    expect(frames.some((f: any) => String(f.filename).startsWith('node:internal') && !f.inApp)).toBe(true);
+  });
+
+  it('keeps release, environment, user and both the configured and the per-call tags', async () => {
+    const { event } = await issueAndEvent(local.stack, "reading 'lines'");
+    expect(event.platform).toBe('node');
+    expect(event.release).toEqual({ version: 'raven-app@0.9.1' });
+    expect(event.environment).toBe('legacy');
+    expect(event.user).toMatchObject({ id: 'raven-user-3', username: 'grace' });
+    expect(tag(event, 'area')).toBe('billing');
+    expect(tag(event, 'runtime')).toBe('raven');
+  });
+
+  it('stores captureMessage as a message event with its level, separate from the exception', async () => {
+    const { issue, event } = await issueAndEvent(local.stack, 'raven says the nightly export finished late');
+    expect(issue).toMatchObject({ title: 'raven says the nightly export finished late', level: 'warning', type: 'default' });
+    expect(event.type).toBe('default');
+    expect(entry(event, 'exception')).toBeUndefined();
+    expect(entry(event, 'message').formatted).toBe('raven says the nightly export finished late');
+    // raven records its own earlier report as a breadcrumb.
+    expect(entry(event, 'breadcrumbs').values).toContainEqual(expect.objectContaining({ category: 'sentry', level: 'error' }));
+    const exceptionIssue = await issueAndEvent(local.stack, "reading 'lines'");
+    expect(exceptionIssue.issue.id).not.toBe(issue.id);
+  });
+});
