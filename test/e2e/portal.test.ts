@@ -249,7 +249,15 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     await page.locator('section[aria-labelledby="h-crumbs"]').waitFor();
     await page.locator('section[aria-labelledby="h-request"]').waitFor();
 
-    expect(await page.locator('main').textContent()).toContain('<script>alert(1)</script>');
+    const shown = (await page.locator('main').textContent()) ?? '';
+    expect(shown).toContain('<script>alert(1)</script>');
+    // A right-to-left override would show "evil nul" reversed; it and BEL are drawn, not obeyed.
+    expect(shown).not.toMatch(/[\u0000-\u0008\u202a-\u202e]/);
+    expect(shown).toContain('rtl[U+202E]evil nul\u2400end');
+    expect(shown).toContain('bell\u2407');
+    // Breadcrumb rows carry level classes; they must not pick up the solid colour of the level badges.
+    const crumbBackgrounds = await page.getByTestId('breadcrumb').evaluateAll((lis) => lis.map((li) => getComputedStyle(li).backgroundColor));
+    expect(crumbBackgrounds).toEqual(crumbBackgrounds.map(() => 'rgba(0, 0, 0, 0)'));
     expect(await page.locator('main script, main img[src="x"], [onerror]').count()).toBe(0);
     const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs.filter((h) => !/^https?:/i.test(h))).toEqual([]);

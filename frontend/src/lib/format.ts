@@ -34,16 +34,36 @@ export function compactCount(n: number | string | null | undefined): string {
   return `${+(v / 1_000_000).toFixed(1)}M`;
 }
 
-/** Text for any JSON value as the SDK sent it; strings are shown as written. */
+/**
+ * C0/C1 controls other than tab, line feed and carriage return, and the Unicode
+ * bidirectional formatting characters (UAX #9: ALM, LRM/RLM, LRE…RLO, LRI…PDI).
+ * In event text the latter can reorder what the reader sees ("Trojan Source",
+ * CVE-2021-42574), the former are invisible or draw as boxes.
+ */
+const HIDDEN_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** U+2400 CONTROL PICTURES starts with the pictures of C0 controls, in code order. */
+const CONTROL_PICTURES = 0x2400;
+
+/** Event text with its hidden characters made visible: ␇ for BEL, [U+202E] for RLO. */
+export function visibleText(text: string): string {
+  return text.replace(HIDDEN_CHARS, (c) => {
+    const code = c.codePointAt(0)!;
+    if (code < 0x20) return String.fromCodePoint(CONTROL_PICTURES + code);
+    if (code === 0x7f) return '\u2421';
+    return `[U+${code.toString(16).toUpperCase().padStart(4, '0')}]`;
+  });
+}
+
+/** Text for any JSON value as the SDK sent it; strings are shown as written, hidden characters made visible. */
 export function displayValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return visibleText(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   try {
-    return JSON.stringify(value, null, 2);
+    return visibleText(JSON.stringify(value, null, 2));
   } catch {
-    return String(value);
+    return visibleText(String(value));
   }
 }
 
