@@ -1,0 +1,329 @@
+/**
+ * An in-memory DynamoDB table at the document-client level, so the real
+ * `DynamoStore` adapter runs in the CPU benchmark without any network or
+ * emulator CPU in the figures. It understands the expressions the adapter
+ * writes (conditions with comparisons, AND/OR/NOT, BETWEEN and the functions
+ * attribute_exists, attribute_not_exists, begins_with; updates with SET,
+ * if_not_exists, ADD and REMOVE) — not the whole DynamoDB grammar.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type BatchGetCommandInput,
+  type DeleteCommandInput,
+  type GetCommandInput,
+  type PutCommandInput,
+  type QueryCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { TABLE } from '#shared/infra.ts';
+
+type Item = Record<string, unknown>;
+type Names = Record<string, string> | undefined;
+type Values = Record<string, unknown> | undefined;
+
+// ---- expressions ----
+
+type Token = { t: 'name' | 'value' | 'ident' | 'op' | 'punct' | 'kw'; v: string };
+const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'SET', 'ADD', 'REMOVE', 'DELETE']);
+
+// Parsed once per expression text: the adapter reuses a handful of expressions, and the fake's own CPU must stay out of the figures.
+const tokenCache = new Map<string, Token[]>();
+function tokenize(src: string): Token[] {
+  const cached = tokenCache.get(src);
+  if (cached) return cached;
+  const out: Token[] = [];
+  const re = /\s*(?:(#[\w]+)|(:[\w]+)|(<>|<=|>=|=|<|>|\+|-)|([(),])|([A-Za-z_][\w.]*))/y;
+  let pos = 0;
+  while (pos < src.length) {
+    re.lastIndex = pos;
+    const m = re.exec(src);
+    if (!m) {
+      if (/^\s*$/.test(src.slice(pos))) break;
+      throw new Error(`cannot read expression ${src} at ${pos}`);
+    }
+    pos = re.lastIndex;
+    if (m[1]) out.push({ t: 'name', v: m[1] });
+    else if (m[2]) out.push({ t: 'value', v: m[2] });
+    else if (m[3]) out.push({ t: 'op', v: m[3] });
+    else if (m[4]) out.push({ t: 'punct', v: m[4] });
+    else if (m[5]) out.push({ t: KEYWORDS.has(m[5].toUpperCase()) ? 'kw' : 'ident', v: m[5] });
+  }
+  tokenCache.set(src, out);
+  return out;
+}
+
+class Parser {
+  i = 0;
+  constructor(
+    readonly tokens: Token[],
+    readonly names: Names,
+    readonly values: Values,
+  ) {}
+  peek() {
+    return this.tokens[this.i];
+  }
+  next() {
+    const t = this.tokens[this.i++];
+    if (!t) throw new Error('unexpected end of expression');
+    return t;
+  }
+  accept(v: string) {
+    const t = this.peek();
+    if (t && t.v.toUpperCase() === v) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  expect(v: string) {
+    if (!this.accept(v)) throw new Error(`expected ${v} at ${JSON.stringify(this.peek())}`);
+  }
+  path(): string {
+    const t = this.next();
+    if (t.t === 'name') return this.names?.[t.v] ?? t.v;
+    if (t.t === 'ident') return t.v;
+    throw new Error(`expected an attribute, got ${t.v}`);
+  }
+  /** An operand: a value, an attribute, or if_not_exists(…), with + and -. */
+  operand(item: Item): unknown {
+    let left = this.term(item);
+    for (;;) {
+      const t = this.peek();
+      if (t?.t === 'op' && (t.v === '+' || t.v === '-')) {
+        this.i++;
+        const right = this.term(item);
+        left = t.v === '+' ? Number(left) + Number(right) : Number(left) - Number(right);
+      } else return left;
+    }
+  }
+  term(item: Item): unknown {
+    const t = this.peek();
+    if (t?.t === 'value') {
+      this.i++;
+      return this.values?.[t.v];
+    }
+    if (t?.t === 'ident' && t.v === 'if_not_exists') {
+      this.i++;
+      this.expect('(');
+      const p = this.path();
+      this.expect(',');
+      const fallback = this.operand(item);
+      this.expect(')');
+      return item[p] !== undefined ? item[p] : fallback;
+    }
+    return item[this.path()];
+  }
+  condition(item: Item): boolean {
+    let v = this.conjunction(item);
+    while (this.accept('OR')) v = this.conjunction(item) || v;
+    return v;
+  }
+  conjunction(item: Item): boolean {
+    let v = this.unary(item);
+    while (this.accept('AND')) v = this.unary(item) && v;
+    return v;
+  }
+  unary(item: Item): boolean {
+    if (this.accept('NOT')) return !this.unary(item);
+    if (this.accept('(')) {
+      const v = this.condition(item);
+      this.expect(')');
+      return v;
+    }
+    const t = this.peek();
+    if (t?.t === 'ident' && ['attribute_exists', 'attribute_not_exists', 'begins_with'].includes(t.v)) {
+      this.i++;
+      this.expect('(');
+      const p = this.path();
+      let v: boolean;
+      if (t.v === 'begins_with') {
+        this.expect(',');
+        const prefix = this.operand(item);
+        v = typeof item[p] === 'string' && (item[p] as string).startsWith(String(prefix));
+      } else v = t.v === 'attribute_exists' ? item[p] !== undefined : item[p] === undefined;
+      this.expect(')');
+      return v;
+    }
+    const left = this.operand(item);
+    if (this.accept('BETWEEN')) {
+      const lo = this.operand(item);
+      this.expect('AND');
+      const hi = this.operand(item);
+      return left !== undefined && compare(left, lo) >= 0 && compare(left, hi) <= 0;
+    }
+    const op = this.next();
+    const right = this.operand(item);
+    if (left === undefined || right === undefined) return op.v === '<>' ? left !== right : false;
+    const c = compare(left, right);
+    switch (op.v) {
+      case '=':
+        return c === 0;
+      case '<>':
+        return c !== 0;
+      case '<':
+        return c < 0;
+      case '<=':
+        return c <= 0;
+      case '>':
+        return c > 0;
+      case '>=':
+        return c >= 0;
+      default:
+        throw new Error(`unknown comparator ${op.v}`);
+    }
+  }
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Evaluates a condition expression against an item (undefined: no item). */
+export function evaluateCondition(expr: string, item: Item | undefined, names: Names, values: Values): boolean {
+  const p = new Parser(tokenize(expr), names, values);
+  const v = p.condition(item ?? {});
+  if (p.i !== p.tokens.length) throw new Error(`unparsed tail in condition ${expr}`);
+  return v;
+}
+
+/** Applies an update expression to a copy of the item. */
+export function applyUpdate(expr: string, item: Item, names: Names, values: Values): Item {
+  const out: Item = { ...item };
+  const p = new Parser(tokenize(expr), names, values);
+  let clause = '';
+  while (p.peek()) {
+    const t = p.peek()!;
+    if (t.t === 'kw' && ['SET', 'ADD', 'REMOVE', 'DELETE'].includes(t.v.toUpperCase())) {
+      clause = t.v.toUpperCase();
+      p.i++;
+      continue;
+    }
+    if (t.v === ',') {
+      p.i++;
+      continue;
+    }
+    const path = p.path();
+    if (clause === 'SET') {
+      p.expect('=');
+      // Right-hand sides read the item as it was before this update, as DynamoDB does.
+      out[path] = p.operand(item);
+    } else if (clause === 'ADD') {
+      const v = p.operand(item);
+      out[path] = Number(out[path] ?? 0) + Number(v);
+    } else if (clause === 'REMOVE') {
+      delete out[path];
+    } else throw new Error(`unsupported update clause ${clause}`);
+  }
+  return out;
+}
+
+// ---- the table ----
+
+function conditionFailed(): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+}
+
+/** One table's items by primary key, with the adapter's two indexes answered by scanning. */
+export class FakeTable {
+  readonly items = new Map<string, Item>();
+  /** Calls per command name, for the report. */
+  readonly calls: Record<string, number> = {};
+
+  private key(k: Item): string {
+    return `${String(k[TABLE.partitionKey])}\u0000${String(k[TABLE.sortKey])}`;
+  }
+
+  private count(name: string) {
+    this.calls[name] = (this.calls[name] ?? 0) + 1;
+  }
+
+  get(input: GetCommandInput) {
+    this.count('Get');
+    const item = this.items.get(this.key(input.Key!));
+    return { Item: item ? { ...item } : undefined, $metadata: {} };
+  }
+
+  put(input: PutCommandInput) {
+    this.count('Put');
+    const k = this.key(input.Item!);
+    const old = this.items.get(k);
+    if (input.ConditionExpression && !evaluateCondition(input.ConditionExpression, old, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) throw conditionFailed();
+    this.items.set(k, { ...input.Item });
+    return { $metadata: {} };
+  }
+
+  update(input: UpdateCommandInput) {
+    this.count('Update');
+    const k = this.key(input.Key!);
+    const old = this.items.get(k);
+    if (input.ConditionExpression && !evaluateCondition(input.ConditionExpression, old, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) throw conditionFailed();
+    const next = applyUpdate(input.UpdateExpression!, old ?? { ...input.Key }, input.ExpressionAttributeNames, input.ExpressionAttributeValues);
+    this.items.set(k, next);
+    let Attributes: Item | undefined;
+    if (input.ReturnValues === 'ALL_NEW') Attributes = { ...next };
+    else if (input.ReturnValues === 'ALL_OLD') Attributes = old ? { ...old } : undefined;
+    else if (input.ReturnValues === 'UPDATED_NEW') {
+      Attributes = {};
+      for (const [a, v] of Object.entries(next)) if (old?.[a] !== v) Attributes[a] = v;
+    }
+    return { Attributes, $metadata: {} };
+  }
+
+  delete(input: DeleteCommandInput) {
+    this.count('Delete');
+    this.items.delete(this.key(input.Key!));
+    return { $metadata: {} };
+  }
+
+  query(input: QueryCommandInput) {
+    this.count('Query');
+    const index = TABLE.indexes.find((i) => i.name === input.IndexName);
+    const sortKey = index ? index.sortKey : TABLE.sortKey;
+    const matches: Item[] = [];
+    for (const item of this.items.values()) {
+      if (index && item[index.partitionKey] === undefined) continue;
+      if (!evaluateCondition(input.KeyConditionExpression!, item, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) continue;
+      if (input.FilterExpression && !evaluateCondition(input.FilterExpression, item, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) continue;
+      matches.push({ ...item });
+    }
+    matches.sort((a, b) => compare(a[sortKey], b[sortKey]));
+    if (input.ScanIndexForward === false) matches.reverse();
+    return { Items: input.Limit ? matches.slice(0, input.Limit) : matches, $metadata: {} };
+  }
+
+  batchGet(input: BatchGetCommandInput) {
+    this.count('BatchGet');
+    const Responses: Record<string, Item[]> = {};
+    for (const [table, req] of Object.entries(input.RequestItems ?? {})) {
+      Responses[table] = (req.Keys ?? []).map((k) => this.items.get(this.key(k))).filter((i): i is Item => i !== undefined);
+    }
+    return { Responses, $metadata: {} };
+  }
+}
+
+/**
+ * Answers every DynamoDB document-client call of this process from `table`.
+ * Returns the mock, whose `restore()` gives the real client back.
+ */
+export function mockDynamo(table: FakeTable) {
+  const mock = mockClient(DynamoDBDocumentClient);
+  // aws-sdk-client-mock's handler signature is (input) => output; the casts keep its generic types quiet.
+  mock.on(GetCommand).callsFake((input: GetCommandInput) => table.get(input) as never);
+  mock.on(PutCommand).callsFake(async (input: PutCommandInput) => table.put(input) as never);
+  mock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => table.update(input) as never);
+  mock.on(DeleteCommand).callsFake((input: DeleteCommandInput) => table.delete(input) as never);
+  mock.on(QueryCommand).callsFake((input: QueryCommandInput) => table.query(input) as never);
+  mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => table.batchGet(input) as never);
+  return mock;
+}
