@@ -45,6 +45,15 @@ export function issueTitled(stack: LocalStack, fragment: string, timeoutMs?: num
   return waitFor(async () => (await listIssues(stack)).find((i) => String(i.title).includes(fragment)), `an issue titled "${fragment}"`, timeoutMs);
 }
 
+/** Waits until the issue titled `fragment` has counted `count` events (grouping runs behind a queue). */
+export function issueWithCount(stack: LocalStack, fragment: string, count: number, timeoutMs?: number): Promise<any> {
+  return waitFor(
+    async () => (await listIssues(stack)).find((i) => String(i.title).includes(fragment) && i.count === String(count)),
+    `an issue titled "${fragment}" with ${count} events`,
+    timeoutMs,
+  );
+}
+
 export async function latestEvent(stack: LocalStack, issueId: string): Promise<any> {
   const { status, body } = await apiGet(stack, `/organizations/${stack.installation.orgSlug}/issues/${issueId}/events/latest/`);
   if (status !== 200) throw new Error(`latest event of issue ${issueId} answered ${status}`);
