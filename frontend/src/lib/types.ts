@@ -24,7 +24,8 @@ export interface Project {
   platform: string | null;
   dateCreated: string;
   organization: { slug: string; name?: string };
-  stats?: Record<string, StatSeries>;
+  /** Sentry answers a bare series for `?statsPeriod=`; a keyed object is read too. */
+  stats?: Record<string, StatSeries> | StatSeries;
   /** Ferret's project options; present on the single-project endpoint. */
   options?: ProjectOptions;
 }
