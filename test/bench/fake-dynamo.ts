@@ -40,7 +40,7 @@ function tokenize(src: string): Token[] {
   const cached = tokenCache.get(src);
   if (cached) return cached;
   const out: Token[] = [];
-  const re = /\s*(?:(#[\w]+)|(:[\w]+)|(<>|<=|>=|=|<|>|\+|-)|([(),])|([A-Za-z_][\w.]*))/y;
+  const re = /\s*(?:(#[\w]+)|(:[\w]+)|(<>|<=|>=|=|<|>|\+|-)|([(),.])|([A-Za-z_]\w*))/y;
   let pos = 0;
   while (pos < src.length) {
     re.lastIndex = pos;
@@ -86,9 +86,22 @@ class Parser {
   expect(v: string) {
     if (!this.accept(v)) throw new Error(`expected ${v} at ${JSON.stringify(this.peek())}`);
   }
-  path(): string {
+  /** A document path (`a.#b.c`) as its segments. */
+  path(): string[] {
+    const segments = [this.segment()];
+    while (this.peek()?.v === '.') {
+      this.i++;
+      segments.push(this.segment());
+    }
+    return segments;
+  }
+  segment(): string {
     const t = this.next();
-    if (t.t === 'name') return this.names?.[t.v] ?? t.v;
+    if (t.t === 'name') {
+      const name = this.names?.[t.v];
+      if (name === undefined) throw new Error(`no attribute name for ${t.v}`);
+      return name;
+    }
     if (t.t === 'ident') return t.v;
     throw new Error(`expected an attribute, got ${t.v}`);
   }
@@ -117,9 +130,25 @@ class Parser {
       this.expect(',');
       const fallback = this.operand(item);
       this.expect(')');
-      return item[p] !== undefined ? item[p] : fallback;
+      return getPath(item, p) !== undefined ? getPath(item, p) : fallback;
     }
-    return item[this.path()];
+    if (t?.t === 'ident' && t.v === 'list_append') {
+      this.i++;
+      this.expect('(');
+      const a = this.operand(item);
+      this.expect(',');
+      const b = this.operand(item);
+      this.expect(')');
+      return [...((a as unknown[]) ?? []), ...((b as unknown[]) ?? [])];
+    }
+    if (t?.t === 'ident' && t.v === 'size') {
+      this.i++;
+      this.expect('(');
+      const v = getPath(item, this.path());
+      this.expect(')');
+      return sizeOf(v);
+    }
+    return getPath(item, this.path());
   }
   condition(item: Item): boolean {
     let v = this.conjunction(item);
@@ -139,16 +168,19 @@ class Parser {
       return v;
     }
     const t = this.peek();
-    if (t?.t === 'ident' && ['attribute_exists', 'attribute_not_exists', 'begins_with'].includes(t.v)) {
+    if (t?.t === 'ident' && ['attribute_exists', 'attribute_not_exists', 'begins_with', 'contains'].includes(t.v)) {
       this.i++;
       this.expect('(');
-      const p = this.path();
+      const current = getPath(item, this.path());
       let v: boolean;
-      if (t.v === 'begins_with') {
+      if (t.v === 'begins_with' || t.v === 'contains') {
         this.expect(',');
-        const prefix = this.operand(item);
-        v = typeof item[p] === 'string' && (item[p] as string).startsWith(String(prefix));
-      } else v = t.v === 'attribute_exists' ? item[p] !== undefined : item[p] === undefined;
+        const arg = this.operand(item);
+        if (t.v === 'begins_with') v = typeof current === 'string' && current.startsWith(String(arg));
+        else if (typeof current === 'string') v = current.includes(String(arg));
+        else if (Array.isArray(current) || current instanceof Set) v = [...current].includes(arg);
+        else v = false;
+      } else v = t.v === 'attribute_exists' ? current !== undefined : current === undefined;
       this.expect(')');
       return v;
     }
@@ -180,6 +212,45 @@ class Parser {
         throw new Error(`unknown comparator ${op.v}`);
     }
   }
+}
+
+function getPath(item: Item, path: string[]): unknown {
+  let v: unknown = item;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Item)[seg];
+  }
+  return v;
+}
+
+/** Copy-on-write: the maps along the path are copied, so a stored item is never changed in place. */
+function setPath(item: Item, path: string[], value: unknown): void {
+  let node = item;
+  for (const seg of path.slice(0, -1)) {
+    const child = node[seg];
+    if (child === null || typeof child !== 'object' || Array.isArray(child)) throw new Error(`document path ${path.join('.')} does not exist`);
+    node = node[seg] = { ...(child as Item) };
+  }
+  node[path.at(-1)!] = value;
+}
+
+function removePath(item: Item, path: string[]): void {
+  let node = item;
+  for (const seg of path.slice(0, -1)) {
+    const child = node[seg];
+    if (child === null || typeof child !== 'object') return;
+    node = node[seg] = { ...(child as Item) };
+  }
+  delete node[path.at(-1)!];
+}
+
+function sizeOf(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (v instanceof Uint8Array) return v.length;
+  if (Array.isArray(v)) return v.length;
+  if (v instanceof Set) return v.size;
+  if (v && typeof v === 'object') return Object.keys(v).length;
+  return 0;
 }
 
 function compare(a: unknown, b: unknown): number {
@@ -217,12 +288,14 @@ export function applyUpdate(expr: string, item: Item, names: Names, values: Valu
     if (clause === 'SET') {
       p.expect('=');
       // Right-hand sides read the item as it was before this update, as DynamoDB does.
-      out[path] = p.operand(item);
+      setPath(out, path, p.operand(item));
     } else if (clause === 'ADD') {
       const v = p.operand(item);
-      out[path] = Number(out[path] ?? 0) + Number(v);
+      const current = getPath(out, path);
+      if (current instanceof Set || v instanceof Set) setPath(out, path, new Set([...((current as Set<unknown>) ?? []), ...(v as Set<unknown>)]));
+      else setPath(out, path, Number(current ?? 0) + Number(v));
     } else if (clause === 'REMOVE') {
-      delete out[path];
+      removePath(out, path);
     } else throw new Error(`unsupported update clause ${clause}`);
   }
   return out;
@@ -251,7 +324,20 @@ export class FakeTable {
   get(input: GetCommandInput) {
     this.count('Get');
     const item = this.items.get(this.key(input.Key!));
-    return { Item: item ? { ...item } : undefined, $metadata: {} };
+    if (!item || !input.ProjectionExpression) return { Item: item ? { ...item } : undefined, $metadata: {} };
+    const projected: Item = {};
+    const p = new Parser(tokenize(input.ProjectionExpression), input.ExpressionAttributeNames, undefined);
+    while (p.peek()) {
+      const path = p.path();
+      const v = getPath(item, path);
+      if (v !== undefined) {
+        let node = projected;
+        for (const seg of path.slice(0, -1)) node = (node[seg] ??= {}) as Item;
+        node[path.at(-1)!] = v;
+      }
+      p.accept(',');
+    }
+    return { Item: projected, $metadata: {} };
   }
 
   put(input: PutCommandInput) {

@@ -1,0 +1,161 @@
+/**
+ * The benchmark's result file and its printed table: what was measured, on
+ * which machine, against which targets.
+ */
+import { cpus, totalmem } from 'node:os';
+import type { ColdStartResult } from './coldstart.ts';
+import { INGEST_BUNDLE_TARGET_BYTES, INGEST_INIT_TARGET_MS } from './coldstart.ts';
+import type { CpuScenarioResult } from './cpu.ts';
+import type { E2eMixResult } from './e2e.ts';
+import { COST_TARGET_USD, PRICES_AS_OF } from './prices.ts';
+import type { ResourceRun } from './resources.ts';
+import { round } from './stats.ts';
+import type { PayloadKind } from './workloads.ts';
+import { QUEUE } from '#shared/infra.ts';
+
+/** Targets from the brief: handler CPU for the 5 KB event. */
+export const INGEST_CPU_TARGET_MS = 0.1;
+export const GROUP_CPU_TARGET_MS = 0.3;
+
+export const RESULTS_VERSION = 1;
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  arch: string;
+  totalMemoryBytes: number;
+}
+
+export interface Target {
+  name: string;
+  value: number;
+  target: number;
+  unit: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  version: typeof RESULTS_VERSION;
+  smoke: boolean;
+  startedAt: string;
+  finishedAt: string;
+  machine: Machine;
+  pricesAsOf: string;
+  workloads: Record<PayloadKind, { eventBytes: number; wireBytes: number }>;
+  cpu?: CpuScenarioResult[];
+  coldStart?: ColdStartResult[];
+  e2e?: E2eMixResult[];
+  resources?: ResourceRun[];
+  targets: Target[];
+  /** Phases that failed, with their error. */
+  errors: Record<string, string>;
+}
+
+export function machine(): Machine {
+  const list = cpus();
+  return { cores: list.length, cpuModel: list[0]?.model.trim() ?? 'unknown', node: process.version, platform: process.platform, arch: process.arch, totalMemoryBytes: totalmem() };
+}
+
+function target(name: string, value: number | undefined, limit: number, unit: string): Target[] {
+  if (value === undefined || !Number.isFinite(value)) return [];
+  return [{ name, value: round(value), target: limit, unit, met: value <= limit }];
+}
+
+export function targets(r: Omit<BenchResults, 'targets'>): Target[] {
+  const python = r.cpu?.find((s) => s.name === 'python-5k');
+  const ingestFn = r.coldStart?.find((c) => c.name === 'ingest');
+  const busy = (mix: string) => r.resources?.find((x) => x.mix === mix && x.batchSize === QUEUE.eventSource.batchSize);
+  const lost = r.e2e?.reduce((a, m) => a + m.lost + m.dlq.count, 0);
+  return [
+    ...target('ingest CPU, 5 KB event (median)', python?.ingest.cpuMs.median, INGEST_CPU_TARGET_MS, 'ms'),
+    ...target('grouping CPU, 5 KB event (median, one per invocation)', python?.groupSingle.cpuMs.median, GROUP_CPU_TARGET_MS, 'ms'),
+    ...target('ingest bundle', ingestFn?.bundleBytes, INGEST_BUNDLE_TARGET_BYTES, 'bytes'),
+    ...target('ingest module init (median)', ingestFn?.initMs.median, INGEST_INIT_TARGET_MS, 'ms'),
+    ...target('cost per million, distinct bugs, HTTP API', busy('distinct')?.cost.http.total, COST_TARGET_USD.distinct, 'USD'),
+    ...target('cost per million, storm, HTTP API', busy('storm')?.cost.http.total, COST_TARGET_USD.storm, 'USD'),
+    ...target('cost per million, distinct bugs, REST API', busy('distinct')?.cost.rest.total, COST_TARGET_USD.distinct, 'USD'),
+    ...target('cost per million, storm, REST API', busy('storm')?.cost.rest.total, COST_TARGET_USD.storm, 'USD'),
+    ...target('events lost end to end (incl. DLQ)', lost, 0, 'events'),
+  ];
+}
+
+function table(title: string, head: string[], rows: Array<Array<string | number>>): string {
+  const cells = [head, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? String(round(c)) : c)))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: Array<string | number>) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
+  return [`\n${title}`, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+const KB = (b: number) => `${round(b / 1024)} KiB`;
+
+export function render(r: BenchResults): string {
+  const m = r.machine;
+  const out: string[] = [
+    `Ferret benchmark${r.smoke ? ' (smoke: tiny counts, figures are not meaningful)' : ''} — ${r.finishedAt}`,
+    `machine: ${m.cores} cores, ${m.cpuModel}, Node ${m.node} (${m.platform}/${m.arch}), ${round(m.totalMemoryBytes / 2 ** 30)} GiB; prices us-east-1 as of ${r.pricesAsOf}`,
+    `payloads: ${Object.entries(r.workloads).map(([k, v]) => `${k} ${KB(v.eventBytes)} event / ${KB(v.wireBytes)} on the wire`).join(', ')}`,
+  ];
+  if (r.cpu) {
+    out.push(
+      table(
+        'Handler CPU per event (ms; AWS answered in memory)',
+        ['scenario', 'ingest p50', 'ingest p99', 'ingest ev/s/core', 'group p50', 'group p99', 'group ev/s/core', 'batched group/event', 'batched ev/s/core'],
+        r.cpu.map((s) => [s.name, s.ingest.cpuMs.median, s.ingest.cpuMs.p99, s.ingest.eventsPerSecondPerCore, s.groupSingle.cpuMs.median, s.groupSingle.cpuMs.p99, s.groupSingle.eventsPerSecondPerCore, s.groupBatched.cpuMs.median, s.groupBatched.eventsPerSecondPerCore]),
+      ),
+    );
+  }
+  if (r.coldStart) {
+    out.push(
+      table(
+        'Cold start (esbuild minified ESM, node22, AWS SDK external)',
+        ['function', 'bundle', 'init p50 ms', 'init max ms', 'SDK alone p50 ms', 'SDK packages'],
+        r.coldStart.map((c) => [c.name, KB(c.bundleBytes), c.initMs.median, c.initMs.max, c.sdkInitMs.median, c.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(' ')]),
+      ),
+    );
+  }
+  if (r.e2e) {
+    out.push(
+      table(
+        'End to end on the local stack (loopback HTTP)',
+        ['mix', 'accepted', 'lost', 'DLQ', 'ingest ev/s', 'processed ev/s', 'ingest p50 ms', 'ingest p99 ms', 'visible p50 ms', 'alert p50 ms', 'alert p99 ms', 'peak RSS'],
+        r.e2e.map((e) => [e.mix, `${e.accepted}/${e.posted}`, e.lost, e.dlq.count, e.ingestEventsPerSecond, e.processedEventsPerSecond, e.ingestMs.median, e.ingestMs.p99, e.visibleMs.median, e.alertMs.median, e.alertMs.p99, `${round(e.peakRssBytes / 2 ** 20)} MiB`]),
+      ),
+    );
+  }
+  if (r.resources) {
+    out.push(
+      table(
+        'Resources per event and cost per million events (USD)',
+        ['mix', 'batch', 'SQS req', 'DDB WCU', '(index)', 'DDB RCU', 'ingest ms', 'group ms', 'S3', 'emails', 'HTTP API $/M', 'REST API $/M'],
+        r.resources.map((x) => [
+          x.mix,
+          x.batchSize,
+          x.usage.sqsRequests,
+          x.usage.dynamoWriteUnits,
+          x.dynamoIndexWriteUnits,
+          x.usage.dynamoReadUnits,
+          x.usage.lambda.ingest.billedMs,
+          x.usage.lambda.group.billedMs,
+          x.usage.s3Puts + x.usage.s3Gets,
+          x.usage.emails,
+          x.cost.http.total,
+          x.cost.rest.total,
+        ]),
+      ),
+    );
+    const busy = r.resources.find((x) => x.mix === 'distinct' && x.batchSize === QUEUE.eventSource.batchSize);
+    if (busy) {
+      const c = busy.cost.http;
+      out.push(
+        table('Cost breakdown, distinct bugs, busy queue, HTTP API ($ per million events)', ['api', 'lambda req', 'lambda GB-s', 'sqs', 'ddb write', 'ddb read', 's3', 'ses', 'total'], [
+          [c.api, c.lambdaRequests, c.lambdaCompute, c.sqs, c.dynamoWrites, c.dynamoReads, c.s3, c.ses, c.total],
+        ]),
+      );
+    }
+  }
+  out.push(table('Targets', ['target', 'value', 'limit', 'unit', 'met'], r.targets.map((t) => [t.name, t.value, t.target, t.unit, t.met ? 'yes' : 'NO'])));
+  for (const [phase, error] of Object.entries(r.errors)) out.push(`\nphase ${phase} FAILED: ${error}`);
+  return out.join('\n');
+}

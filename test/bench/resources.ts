@@ -1,0 +1,278 @@
+/**
+ * Resources per event, and what they cost. The ingest and grouping steps run
+ * in this process on their real adapters against the wire-compatible
+ * emulators, through clients that count what AWS would bill: SQS requests (per
+ * 64 KiB chunk), DynamoDB capacity units (ReturnConsumedCapacity, as dynalite
+ * reports them), S3 requests, SES messages and Lambda duration. The event
+ * source mapping is played by a loop that receives, invokes and deletes like
+ * Lambda's pollers.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESClient } from '@aws-sdk/client-ses';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { MiddlewareStack } from '@smithy/types';
+import { ensureDefaults } from '#shared/api/bootstrap.ts';
+import { createProjectWithKey } from '#shared/api/routes.ts';
+import { QUEUE } from '#shared/infra.ts';
+import { createGrouper } from '#shared/pipeline/group.ts';
+import { createIngest } from '#shared/pipeline/ingest.ts';
+import { LOCAL_NAMES, startEmulators } from '#cdk/local/emulators.ts';
+import { S3BlobStore, SesMailer, SqsEventQueue } from '#functions/lib/aws.ts';
+import { DynamoStore } from '#functions/lib/dynamo.ts';
+import { billedMs, costPerMillion, sqsRequestsFor, type CostPerMillion, type UsagePerEvent } from './prices.ts';
+import { pick, sdkRequest, type MixName } from './workloads.ts';
+
+/** SQS hands out at most 10 messages per receive and deletes at most 10 per batch call. */
+const SQS_MAX_BATCH = 10;
+/** DynamoDB bills a failed conditional write at least one write unit; dynalite reports none for it. */
+const FAILED_CONDITIONAL_WRITE_UNITS = 1;
+
+export interface ResourceOptions {
+  events: number;
+  bugs: number;
+}
+
+export interface ResourceRun {
+  mix: MixName;
+  /** Records per grouping invocation: a busy queue fills the event source's batch, a quiet one hands over single events. */
+  batchSize: number;
+  events: number;
+  lost: number;
+  usage: UsagePerEvent;
+  /** Of `usage.dynamoWriteUnits`: the estimated global secondary index writes (dynalite reports only the table's). */
+  dynamoIndexWriteUnits: number;
+  dynamoConditionalFailures: number;
+  /** DynamoDB calls per event, by command. */
+  dynamoCalls: Record<string, number>;
+  cost: { http: CostPerMillion; rest: CostPerMillion };
+}
+
+type Counter = Record<string, number>;
+const bump = (c: Counter, k: string, n = 1) => {
+  c[k] = (c[k] ?? 0) + n;
+};
+
+interface Meter {
+  dynamo: { read: number; write: number; index: number; conditionalFailures: number; calls: Counter };
+  sqs: { requests: number; calls: Counter };
+  s3: { puts: number; gets: number };
+  emails: number;
+}
+
+function newMeter(): Meter {
+  return { dynamo: { read: 0, write: 0, index: 0, conditionalFailures: 0, calls: {} }, sqs: { requests: 0, calls: {} }, s3: { puts: 0, gets: 0 }, emails: 0 };
+}
+
+type AnyStack = MiddlewareStack<any, any>;
+const READS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand', 'ScanCommand']);
+
+function units(capacity: unknown): number {
+  const list = Array.isArray(capacity) ? capacity : capacity ? [capacity] : [];
+  return list.reduce((sum: number, c: { CapacityUnits?: number }) => sum + (c.CapacityUnits ?? 0), 0);
+}
+
+/**
+ * Index write units AWS would add: gsi1 projects whole items (issues, keys,
+ * projects); gsi2 only keys (events). An update that moves an item's index
+ * sort key (an issue's last seen) is a delete and an insert in the index.
+ */
+function indexWriteUnits(command: string, input: Record<string, any>, tableUnits: number): number {
+  if (command === 'PutItemCommand') return (input['Item']?.['gsi1pk'] !== undefined ? tableUnits : 0) + (input['Item']?.['gsi2pk'] !== undefined ? 1 : 0);
+  const onIssue = input['Key']?.['sk'] === 'ISSUE';
+  if (command === 'UpdateItemCommand' && onIssue) return String(input['UpdateExpression'] ?? '').includes('gsi1sk') ? 2 * tableUnits : tableUnits;
+  if (command === 'DeleteItemCommand' && onIssue) return tableUnits;
+  return 0;
+}
+
+function meterDynamo(stack: AnyStack, meter: Meter) {
+  stack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? 'unknown';
+      const input = args.input as Record<string, any>;
+      input['ReturnConsumedCapacity'] = 'TOTAL';
+      bump(meter.dynamo.calls, command.replace(/Command$/, ''));
+      try {
+        const out = await next(args);
+        const u = units((out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+        if (READS.has(command)) meter.dynamo.read += u;
+        else {
+          const index = indexWriteUnits(command, input, u);
+          meter.dynamo.write += u + index;
+          meter.dynamo.index += index;
+        }
+        return out;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+          meter.dynamo.conditionalFailures++;
+          meter.dynamo.write += FAILED_CONDITIONAL_WRITE_UNITS;
+        }
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'benchConsumedCapacity' },
+  );
+}
+
+function meterSqs(stack: AnyStack, meter: Meter) {
+  stack.add(
+    (next, context) => async (args) => {
+      const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      const out = await next(args);
+      const input = args.input as { MessageBody?: string };
+      let bytes = 0;
+      if (command === 'SendMessage') bytes = Buffer.byteLength(input.MessageBody ?? '');
+      if (command === 'ReceiveMessage') for (const m of (out.output as { Messages?: Message[] }).Messages ?? []) bytes += Buffer.byteLength(m.Body ?? '');
+      const n = sqsRequestsFor(bytes);
+      bump(meter.sqs.calls, command, n);
+      meter.sqs.requests += n;
+      return out;
+    },
+    { step: 'initialize', name: 'benchSqsRequests' },
+  );
+}
+
+function meterS3(stack: AnyStack, meter: Meter) {
+  stack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutObjectCommand') meter.s3.puts++;
+      if (context.commandName === 'GetObjectCommand') meter.s3.gets++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchS3Requests' },
+  );
+}
+
+function meterSes(stack: AnyStack, meter: Meter) {
+  stack.add(
+    (next) => async (args) => {
+      const input = args.input as { Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] } };
+      const d = input.Destination ?? {};
+      meter.emails += (d.ToAddresses?.length ?? 0) + (d.CcAddresses?.length ?? 0) + (d.BccAddresses?.length ?? 0);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchSesMessages' },
+  );
+}
+
+export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ferret-bench-resources-'));
+  const emulators = await startEmulators(dataDir);
+  const meter = newMeter();
+  const ddb = new DynamoDBClient({ endpoint: emulators.endpoints.dynamodb });
+  const sqs = new SQSClient({ endpoint: emulators.endpoints.sqs });
+  const s3 = new S3Client({ endpoint: emulators.endpoints.s3, forcePathStyle: true });
+  const ses = new SESClient({ endpoint: emulators.endpoints.ses });
+  meterDynamo(ddb.middlewareStack as AnyStack, meter);
+  meterSqs(sqs.middlewareStack as AnyStack, meter);
+  meterS3(s3.middlewareStack as AnyStack, meter);
+  meterSes(ses.middlewareStack as AnyStack, meter);
+
+  const failures: string[] = [];
+  const store = new DynamoStore(LOCAL_NAMES.table, ddb);
+  const queue = new SqsEventQueue(emulators.queueUrl, emulators.dlqUrl, sqs);
+  const blobs = new S3BlobStore(LOCAL_NAMES.bucket, s3);
+  const ingest = createIngest({ projects: store, queue, blobs, now: Date.now });
+  const processBatch = createGrouper({
+    projects: store,
+    issues: store,
+    events: store,
+    alerts: store,
+    mailer: new SesMailer(undefined, ses),
+    blobs,
+    queue,
+    now: Date.now,
+    mail: { from: 'ferret@localhost', to: ['team@localhost'] },
+    portalUrl: 'http://127.0.0.1',
+    log: (entry) => {
+      if (failures.length < 5 && String(entry['msg']).includes('fail')) failures.push(JSON.stringify(entry));
+    },
+  });
+
+  try {
+    const installation = await ensureDefaults({ projects: store, alerts: store }, new Date());
+    const runs: ResourceRun[] = [];
+    for (const mix of ['distinct', 'storm'] as const) {
+      for (const batchSize of [QUEUE.eventSource.batchSize, 1]) {
+        const { project, key } = await createProjectWithKey(
+          { projects: store, alerts: store },
+          { orgSlug: installation.orgSlug, name: `${mix} ${batchSize}`, slug: `res-${mix}-${batchSize}`, now: new Date() },
+        );
+        const endpoint = { projectId: project.id, publicKey: key.publicKey };
+        const tag = `res${randomBytes(3).toString('hex')}`;
+        Object.assign(meter, newMeter());
+        const lambdaMs = { ingest: 0, group: 0, api: 0 };
+        const invocations = { ingest: 0, group: 0, api: 0 };
+
+        for (let i = 0; i < opts.events; i++) {
+          const { kind, bug } = pick(mix, i, opts.bugs);
+          const req = sdkRequest(endpoint, kind, bug, tag);
+          const t0 = performance.now();
+          await ingest({ method: 'POST', path: req.path, query: req.query, headers: req.headers, body: req.body, bodyWasText: false }, { clientIp: '203.0.113.7', userAgent: req.headers['user-agent'] });
+          lambdaMs.ingest += billedMs(performance.now() - t0);
+          invocations.ingest++;
+        }
+
+        // The event source mapping: receive up to the batch size, invoke, delete what succeeded.
+        for (;;) {
+          const batch: Message[] = [];
+          while (batch.length < batchSize) {
+            const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: emulators.queueUrl, MaxNumberOfMessages: Math.min(SQS_MAX_BATCH, batchSize - batch.length), WaitTimeSeconds: 0 }));
+            if (!got.Messages?.length) break;
+            batch.push(...got.Messages);
+          }
+          if (batch.length === 0) break;
+          const t0 = performance.now();
+          const failed = new Set(await processBatch(batch.map((m) => ({ messageId: m.MessageId!, body: m.Body ?? '' }))));
+          lambdaMs.group += billedMs(performance.now() - t0);
+          invocations.group++;
+          const done = batch.filter((m) => !failed.has(m.MessageId!));
+          for (let i = 0; i < done.length; i += SQS_MAX_BATCH) {
+            const chunk = done.slice(i, i + SQS_MAX_BATCH);
+            await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: emulators.queueUrl, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+          }
+          if (failed.size > 0) throw new Error(`grouping failed ${failed.size} messages in the ${mix} run: ${failures.join('\n')}`);
+        }
+
+        const counted = (await store.listIssues(project.id, { sort: 'date', limit: 10_000 })).issues.reduce((a, i) => a + i.count, 0);
+        const n = opts.events;
+        const usage: UsagePerEvent = {
+          apiRequests: 1,
+          lambda: {
+            ingest: { invocations: invocations.ingest / n, billedMs: lambdaMs.ingest / n },
+            group: { invocations: invocations.group / n, billedMs: lambdaMs.group / n },
+            api: { invocations: 0, billedMs: 0 },
+          },
+          sqsRequests: meter.sqs.requests / n,
+          dynamoWriteUnits: meter.dynamo.write / n,
+          dynamoReadUnits: meter.dynamo.read / n,
+          s3Puts: meter.s3.puts / n,
+          s3Gets: meter.s3.gets / n,
+          emails: meter.emails / n,
+        };
+        const calls: Record<string, number> = {};
+        for (const [k, v] of Object.entries(meter.dynamo.calls)) calls[k] = v / n;
+        runs.push({
+          mix,
+          batchSize,
+          events: n,
+          lost: n - counted,
+          usage,
+          dynamoIndexWriteUnits: meter.dynamo.index / n,
+          dynamoConditionalFailures: meter.dynamo.conditionalFailures / n,
+          dynamoCalls: calls,
+          cost: { http: costPerMillion(usage, 'http'), rest: costPerMillion(usage, 'rest') },
+        });
+      }
+    }
+    return runs;
+  } finally {
+    for (const c of [ddb, sqs, s3, ses]) c.destroy();
+    await emulators.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
