@@ -148,7 +148,11 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     const dsn = page.getByRole('textbox', { name: 'DSN' }).first();
     await dsn.waitFor();
     expect(await dsn.inputValue()).toBe(stack.dsn);
-    await page.getByRole('heading', { name: 'Alert rules' }).waitFor();
+    const rule = page.locator('section[aria-labelledby="h-rules"] li', { hasText: 'new issues and regressions' });
+    await rule.waitFor();
+    const described = await rule.textContent();
+    expect(described).toMatch(/First seen, Regression · at most every \d+ min/);
+    expect(described).not.toContain('undefined');
     await page.getByRole('heading', { name: 'Retention and rate limit' }).waitFor();
     expect(await page.getByRole('tabpanel').first().textContent()).toContain(stack.dsn);
     await shoot('settings');

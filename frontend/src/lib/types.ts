@@ -289,6 +289,8 @@ export interface AlertRule {
   actions: Array<{ id: string; [key: string]: unknown }>;
   /** Minutes between notifications for one issue. */
   frequency: number;
+  /** Ferret's own name for `frequency`, which its rules API answers with. */
+  frequencyMinutes?: number;
   dateCreated?: string;
 }
 
