@@ -67,7 +67,7 @@ describe('the DSN routes on an HTTP API', () => {
       'content-encoding': sent.headers['content-encoding']!,
       'x-sentry-auth': String(sent.headers['x-sentry-auth']),
     };
-    const res = await fetch(`${local.stack.url}${sent.path}`, { method: 'POST', headers, body: sent.body });
+    const res = await fetch(`${local.stack.url}${sent.path}`, { method: 'POST', headers, body: new Uint8Array(sent.body) });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const { detail } = (await res.json()) as { detail: string };
