@@ -1,0 +1,122 @@
+/**
+ * `npm run bench -- --smoke` once: every phase runs end to end with tiny
+ * counts and writes a result file of the expected shape with sane numbers.
+ * Figures are not judged here (no timed assertions); the full bench does that.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '#cdk/local/stack.ts';
+import { FUNCTIONS } from '#shared/infra.ts';
+import { CPU_SCENARIOS } from '../bench/cpu.ts';
+import type { BenchResults } from '../bench/report.ts';
+
+/** Generous: the smoke run takes seconds, but the machine is shared. */
+const SMOKE_LIMIT_MS = 240_000;
+
+let dir: string;
+let results: BenchResults;
+let run: ReturnType<typeof spawnSync>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ferret-bench-smoke-'));
+  const out = join(dir, 'results.json');
+  run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'bench', 'main.ts'), '--smoke', '--out', out], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: SMOKE_LIMIT_MS,
+    env: { ...process.env, BENCH_SMOKE: '1' },
+  });
+  results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+}, SMOKE_LIMIT_MS + 10_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every number in the tree, with its path. */
+function numbers(value: unknown, path = '$'): Array<[string, number]> {
+  if (typeof value === 'number') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => numbers(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => numbers(v, `${path}.${k}`));
+  return [];
+}
+
+const positive = (x: number) => Number.isFinite(x) && x > 0;
+
+describe('npm run bench -- --smoke', () => {
+  it('finishes every phase without error and prints the machine and the table', () => {
+    expect(results.errors).toEqual({});
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('machine:');
+    expect(run.stdout).toContain('Targets');
+    expect(results).toMatchObject({ version: 1, smoke: true, pricesAsOf: '2026-11' });
+    expect(results.machine.cores).toBeGreaterThan(0);
+    expect(results.machine.node).toBe(process.version);
+    expect(results.machine.cpuModel.length).toBeGreaterThan(0);
+  });
+
+  it('writes only finite, non-negative numbers', () => {
+    const bad = numbers(results).filter(([, v]) => !Number.isFinite(v) || v < 0);
+    expect(bad).toEqual([]);
+  });
+
+  it('builds the three payloads near their intended sizes', () => {
+    expect(results.workloads.python.eventBytes).toBeGreaterThan(4 * 1024);
+    expect(results.workloads.browser.eventBytes).toBeGreaterThan(1.5 * 1024);
+    expect(results.workloads.big.eventBytes).toBeGreaterThan(45 * 1024);
+    // The Python and the large event travel gzip-compressed, as their SDKs send them.
+    expect(results.workloads.python.wireBytes).toBeLessThan(results.workloads.python.eventBytes);
+    expect(results.workloads.big.wireBytes).toBeLessThan(results.workloads.big.eventBytes);
+  });
+
+  it('measures handler CPU for every scenario', () => {
+    expect(results.cpu?.map((s) => s.name)).toEqual(CPU_SCENARIOS.map((s) => s.name));
+    for (const s of results.cpu!) {
+      for (const h of [s.ingest, s.groupSingle, s.groupBatched]) {
+        expect(h.cpuMs.n).toBeGreaterThan(0);
+        expect(positive(h.wallMs.median)).toBe(true);
+        expect(positive(h.eventsPerSecondPerCore)).toBe(true);
+        expect(h.cpuMs.p99).toBeGreaterThanOrEqual(h.cpuMs.median);
+      }
+    }
+  });
+
+  it('bundles every function and times its import', () => {
+    expect(results.coldStart?.map((c) => c.name).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    for (const c of results.coldStart!) {
+      expect(positive(c.bundleBytes)).toBe(true);
+      expect(positive(c.initMs.median)).toBe(true);
+      expect(c.topInputs.length).toBeGreaterThan(0);
+      expect(c.sdkPackages.every((p) => p.startsWith('@aws-sdk/'))).toBe(true);
+    }
+  });
+
+  it('loses no event end to end, in both mixes', () => {
+    expect(results.e2e?.map((e) => e.mix)).toEqual(['distinct', 'storm']);
+    for (const e of results.e2e!) {
+      expect(e.accepted).toBe(e.posted);
+      expect(e.countedEvents).toBe(e.accepted);
+      expect(e.lost).toBe(0);
+      expect(e.dlq.count).toBe(0);
+      expect(positive(e.ingestEventsPerSecond)).toBe(true);
+      expect(positive(e.ingestMs.median)).toBe(true);
+      expect(positive(e.visibleMs.median)).toBe(true);
+      expect(positive(e.alertMs.median)).toBe(true);
+    }
+    expect(results.e2e![1]!.issues).toBe(1);
+  });
+
+  it('prices both mixes on both API flavours, the REST API dearer by its request price', () => {
+    expect(results.resources?.map((r) => `${r.mix}/${r.batchSize}`)).toEqual(['distinct/100', 'distinct/1', 'storm/100', 'storm/1']);
+    for (const r of results.resources!) {
+      expect(r.lost).toBe(0);
+      expect(positive(r.usage.sqsRequests)).toBe(true);
+      expect(positive(r.usage.dynamoWriteUnits)).toBe(true);
+      expect(positive(r.usage.lambda.ingest.billedMs)).toBe(true);
+      expect(positive(r.cost.http.total)).toBe(true);
+      expect(r.cost.rest.total - r.cost.http.total).toBeCloseTo(2.5, 6);
+    }
+    expect(results.targets.map((t) => t.name)).toContain('cost per million, storm, HTTP API');
+  });
+});
