@@ -122,6 +122,7 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     const vars = crashed.getByRole('table', { name: 'Local variables' });
     const rows = await vars.getByRole('row').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('td')?.textContent?.trim()]));
     expect(rows).toEqual(expect.arrayContaining([['m', '10'], ['n', '1'], ['h', '0']]));
+    expect(await page.locator('aside .seen').textContent()).toMatch(/(now|ago) in node-app@1\.0\.0/);
     await shoot('issue');
   });
 
