@@ -69,12 +69,26 @@ describe.runIf(present)('sentry-go 0.11.0', () => {
     expect(contextLine(frames[1])).toBe('\treportFailure(settleAccount(42))');
   });
 
+  it('stores a pkg/errors error with the stack recorded where it was made, down to the failing function', async () => {
+    const { issue, event } = await issueAndEvent(local.stack, 'config file settings.toml is empty');
+    expect(issue.title).toBe('*errors.fundamental: config file settings.toml is empty');
+    expect(issue.culprit).toBe('main in readConfig');
+    const [exception, ...rest] = exceptions(event);
+    expect(rest).toEqual([]);
+    const frames = exception.stacktrace.frames;
+    expect(frames.map((f: any) => f.function)).toEqual(['main', 'runNightlyJobs', 'loadSettings', 'readConfig']);
+    const readConfig = frames.at(-1);
+    expect(readConfig).toMatchObject({ module: 'main', absPath: SOURCE, inApp: true });
+    expect(contextLine(readConfig)).toBe('\treturn pkgerrors.New("config file " + name + " is empty")');
+    expect(contextLine(frames[2])).toBe('\treturn readConfig("settings.toml")');
+  });
+
   it('stores CaptureMessage as a message event, and scope data on every event', async () => {
     const { issue, event } = await issueAndEvent(local.stack, 'go says the ledger is balanced');
     expect(issue).toMatchObject({ title: 'go says the ledger is balanced', level: 'info', type: 'default' });
     expect(entry(event, 'exception')).toBeUndefined();
     expect(entry(event, 'message').formatted).toBe('go says the ledger is balanced');
-    for (const fragment of ['go says the ledger', 'order quantity', 'settle account']) {
+    for (const fragment of ['go says the ledger', 'order quantity', 'settle account', 'settings.toml']) {
       const stored = (await issueAndEvent(local.stack, fragment)).event;
       expect(stored).toMatchObject({ platform: 'go', release: { version: 'go-app@1.2.3' }, environment: 'production', user: { id: 'go-user-9' } });
       expect(stored.sdk).toMatchObject({ name: 'sentry.go', version: '0.11.0' });

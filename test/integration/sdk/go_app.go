@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	pkgerrors "github.com/pkg/errors"
 )
 
 var errNotFound = errors.New("record 42 not found in ledger")
@@ -34,6 +35,15 @@ func validateOrder(qty int) error {
 	return nil
 }
 
+// readConfig fails with a pkg/errors error, which records the stack where it was made.
+func readConfig(name string) error {
+	return pkgerrors.New("config file " + name + " is empty")
+}
+
+func loadSettings() error {
+	return readConfig("settings.toml")
+}
+
 // reportFailure is where the application hands errors to Sentry, a few calls
 // below main, so the captured stack has more than one function in it.
 func reportFailure(err error) {
@@ -45,6 +55,7 @@ func reportFailure(err error) {
 func runNightlyJobs() {
 	reportFailure(validateOrder(0))
 	reportFailure(settleAccount(42))
+	reportFailure(loadSettings())
 }
 
 func main() {
