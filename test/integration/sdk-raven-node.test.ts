@@ -7,11 +7,18 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contextIsConsecutive, contextLine, entry, exceptions, frameNamed, issueAndEvent, run, tag, useLocalStack } from './sdk/harness.ts';
 
+// raven sends zone-less UTC timestamps; a server whose local zone is not UTC must still read them as UTC.
+process.env['TZ'] = 'Asia/Kolkata';
+
 describe('raven-node 2.6.4', () => {
   const local = useLocalStack('sdk-raven');
+  let ranFrom = 0;
+  let ranUntil = 0;
 
   beforeAll(async () => {
+    ranFrom = Date.now();
     await run(process.execPath, [join(import.meta.dirname, 'sdk', 'raven-app.cjs')], { env: { ...process.env, SENTRY_DSN: local.stack.dsn } });
+    ranUntil = Date.now();
   }, 30_000);
 
   it('stores captureException of a thrown TypeError with in-app frames and their context lines', async () => {
@@ -42,6 +49,17 @@ describe('raven-node 2.6.4', () => {
     expect(event.user).toMatchObject({ id: 'raven-user-3', username: 'grace' });
     expect(tag(event, 'area')).toBe('billing');
     expect(tag(event, 'runtime')).toBe('raven');
+  });
+
+  it("reads raven's zone-less timestamps as UTC on a server in another time zone", async () => {
+    expect(new Date(Date.UTC(2026, 0, 1)).getHours()).toBe(5); // the zone really is UTC+05:30 here
+    for (const fragment of ["reading 'lines'", 'raven says the nightly export']) {
+      const { event } = await issueAndEvent(local.stack, fragment);
+      const created = Date.parse(event.dateCreated);
+      // raven truncates to whole seconds.
+      expect(created).toBeGreaterThanOrEqual(Math.floor(ranFrom / 1000) * 1000);
+      expect(created).toBeLessThanOrEqual(ranUntil);
+    }
   });
 
   it('stores captureMessage as a message event with its level, separate from the exception', async () => {
