@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { displayValue, visibleText } from './format.ts';
 
 describe('visibleText', () => {
-  it('draws C0 controls as their control pictures and keeps tab and line breaks', () => {
-    expect(visibleText('bell\u0007 nul\u0000 esc\u001b[31m del\u007f')).toBe('bell\u2407 nul\u2400 esc\u241b[31m del\u2421');
+  it('names C0 and C1 controls by code point and keeps tab and line breaks', () => {
+    expect(visibleText('bell\u0007 nul\u0000 esc\u001b[31m del\u007f nel\u0085')).toBe(
+      'bell[U+0007] nul[U+0000] esc[U+001B][31m del[U+007F] nel[U+0085]',
+    );
     expect(visibleText('a\tb\nc\r\n')).toBe('a\tb\nc\r\n');
   });
 

@@ -41,17 +41,14 @@ export function compactCount(n: number | string | null | undefined): string {
  * CVE-2021-42574), the former are invisible or draw as boxes.
  */
 const HIDDEN_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-/** U+2400 CONTROL PICTURES starts with the pictures of C0 controls, in code order. */
-const CONTROL_PICTURES = 0x2400;
 
-/** Event text with its hidden characters made visible: ␇ for BEL, [U+202E] for RLO. */
+/**
+ * Event text with its hidden characters named: `[U+0007]` for BEL, `[U+202E]`
+ * for RLO. Code points rather than U+2400 control pictures, which many
+ * monospace fonts lack and would draw as boxes.
+ */
 export function visibleText(text: string): string {
-  return text.replace(HIDDEN_CHARS, (c) => {
-    const code = c.codePointAt(0)!;
-    if (code < 0x20) return String.fromCodePoint(CONTROL_PICTURES + code);
-    if (code === 0x7f) return '\u2421';
-    return `[U+${code.toString(16).toUpperCase().padStart(4, '0')}]`;
-  });
+  return text.replace(HIDDEN_CHARS, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
 }
 
 /** Text for any JSON value as the SDK sent it; strings are shown as written, hidden characters made visible. */
