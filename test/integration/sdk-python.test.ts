@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pythonHas, requireRuntime, SYSTEM_PYTHON } from '../helpers/runtime.ts';
-import { contextIsConsecutive, contextLine, entry, exceptions, frameNamed, issueAndEvent, run, tag, useLocalStack } from './sdk/harness.ts';
+import { apiGet } from '../helpers/api.ts';
+import { contextIsConsecutive, contextLine, entry, exceptions, frameNamed, issueAndEvent, issueWithCount, latestEvent, run, tag, useLocalStack } from './sdk/harness.ts';
 
 const present = requireRuntime('python3-sentry-sdk', pythonHas('sentry_sdk'), 'apt-get install python3-sentry-sdk');
 
@@ -30,6 +31,18 @@ describe.runIf(present)('sentry-python 1.9.10', () => {
     expect(event.user).toMatchObject({ id: 'py-user-7', email: 'ada@example.org' });
     expect(tag(event, 'shop')).toBe('north');
     expect(entry(event, 'breadcrumbs').values).toContainEqual(expect.objectContaining({ category: 'cart', message: 'added 3 items', level: 'info' }));
+  });
+
+  it('groups logging records by their template, so different parameters count on one issue', async () => {
+    const issue = await issueWithCount(local.stack, 'could not be shipped to', 2);
+    expect(issue).toMatchObject({ level: 'error', type: 'default' });
+    expect(issue.title).toMatch(/^order 100[12] could not be shipped to (Oslo|Lima)$/);
+    const { body: events } = await apiGet<any[]>(local.stack, `/organizations/${local.stack.installation.orgSlug}/issues/${issue.id}/events/`);
+    expect(events.map((e) => e.message).sort()).toEqual(['order 1001 could not be shipped to Oslo', 'order 1002 could not be shipped to Lima']);
+    const event = await latestEvent(local.stack, issue.id);
+    expect(event.logger).toBe('shop.orders');
+    expect(entry(event, 'message')).toMatchObject({ message: 'order %s could not be shipped to %s', params: [expect.any(Number), expect.any(String)] });
+    expect(entry(event, 'exception')).toBeUndefined();
   });
 
   it('stores capture_exception with the frame, its context lines and its local variables', async () => {

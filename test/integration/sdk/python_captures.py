@@ -1,5 +1,6 @@
 # Every capture the Python compatibility tests look at, from one process:
 # Debian's sentry-python (run with /usr/bin/python3) as a user would write it.
+import logging
 import os
 
 import sentry_sdk
@@ -56,5 +57,10 @@ try:
     checkout({"total": 9900})
 except CheckoutFailed as e:
     sentry_sdk.capture_exception(e)
+
+# The logging integration reports ERROR records as message events whose template has parameters.
+orders = logging.getLogger("shop.orders")
+orders.error("order %s could not be shipped to %s", 1001, "Oslo")
+orders.error("order %s could not be shipped to %s", 1002, "Lima")
 
 sentry_sdk.flush(5)
