@@ -78,8 +78,23 @@ describe.runIf(present)('sentry-ruby 5.3.0', () => {
     for (const f of sdkFrames) expect(f.inApp).toBe(false);
   });
 
-  it('keeps release, environment, user and tags on both events', async () => {
-    for (const fragment of ['InventoryError', 'ruby says the shelves']) {
+  it('stores an error raised inside a rescue with its cause first, each with its own frames', async () => {
+    const { issue, event } = await issueAndEvent(local.stack, 'catalog sync aborted');
+    expect(issue.title).toBe('SyncError: catalog sync aborted');
+    expect(issue.culprit).toBe(`${RELATIVE} in rescue in sync_catalog`);
+    const [cause, error, ...rest] = exceptions(event);
+    expect(rest).toEqual([]);
+    expect(cause).toMatchObject({ type: 'ArgumentError', value: 'invalid value for Integer(): "twelve"' });
+    expect(error).toMatchObject({ type: 'SyncError', value: 'catalog sync aborted' });
+    expect(cause.stacktrace.frames.map((f: any) => f.function)).toEqual(['<main>', 'sync_catalog', 'Integer']);
+    expect(sourceLine(cause.stacktrace.frames[1])).toBe('  Integer("twelve")');
+    const raisedAt = error.stacktrace.frames.at(-1);
+    expect(raisedAt.function).toBe('rescue in sync_catalog');
+    expect(sourceLine(raisedAt)).toBe('  raise SyncError, "catalog sync aborted"');
+  });
+
+  it('keeps release, environment, user and tags on every event', async () => {
+    for (const fragment of ['InventoryError', 'ruby says the shelves', 'catalog sync aborted']) {
       const { event } = await issueAndEvent(local.stack, fragment);
       expect(event).toMatchObject({ platform: 'ruby', release: { version: 'ruby-app@5.0.1' }, environment: 'qa', user: { id: 'ruby-user-5', username: 'linus' } });
       expect(event.sdk).toMatchObject({ name: 'sentry.ruby', version: '5.3.0' });

@@ -35,3 +35,18 @@ rescue InventoryError => e
 end
 
 Sentry.capture_message("ruby says the shelves are stocked")
+
+class SyncError < StandardError; end
+
+def sync_catalog
+  Integer("twelve")
+rescue ArgumentError
+  # Raised inside a rescue: Ruby records the ArgumentError as this error's cause.
+  raise SyncError, "catalog sync aborted"
+end
+
+begin
+  sync_catalog
+rescue SyncError => e
+  Sentry.capture_exception(e)
+end
