@@ -67,16 +67,17 @@ describe.runIf(present)('@sentry/browser 11 in headless Chromium', () => {
   /** Loads the page in one variant, runs its scenario and records what went to the stack. */
   async function visit(variant: 'simple' | 'preflight') {
     const tab = await context.newPage();
-    const seen: Exchange[] = (exchanges[variant] = []);
+    const seen: Array<Promise<Exchange>> = [];
     tab.on('pageerror', (e) => pageErrors.push(`${variant}: ${e.message}`));
-    tab.on('requestfinished', async (req) => {
+    tab.on('request', (req) => {
       if (!req.url().startsWith(local.stack.url)) return;
-      seen.push({ method: req.method(), url: req.url(), status: (await req.response())?.status(), requestHeaders: await req.allHeaders() });
+      // response() settles when the exchange ends (null if it failed); all are read before the tab closes.
+      seen.push(req.response().then(async (res) => ({ method: req.method(), url: req.url(), status: res?.status(), requestHeaders: await req.allHeaders() })));
     });
-    tab.on('requestfailed', (req) => seen.push({ method: req.method(), url: req.url(), status: undefined, requestHeaders: req.headers() }));
     await tab.goto(`${page.origin}/?variant=${variant}&dsn=${encodeURIComponent(local.stack.dsn)}`);
     // The page runs its scenario on load; flush() answers true once everything was sent.
     expect(await tab.evaluate(() => (window as unknown as { scenarioDone: Promise<boolean> }).scenarioDone)).toBe(true);
+    exchanges[variant] = await Promise.all(seen);
     await tab.close();
   }
 
@@ -98,8 +99,8 @@ describe.runIf(present)('@sentry/browser 11 in headless Chromium', () => {
   it('delivers every envelope cross-origin with query-string auth, text/plain bodies and readable 200 answers', () => {
     for (const variant of ['simple', 'preflight'] as const) {
       const posts = exchanges[variant]!.filter((x) => x.method === 'POST');
-      // An exception, a message and an unhandled error, plus the session updates.
-      expect(posts.length).toBeGreaterThanOrEqual(3);
+      // Two exceptions, a message and an unhandled error, plus the session updates.
+      expect(posts.length).toBeGreaterThanOrEqual(4);
       for (const post of posts) {
         const url = new URL(post.url);
         expect(url.pathname).toBe(`/api/${local.stack.installation.projectId}/envelope/`);
@@ -148,7 +149,7 @@ describe.runIf(present)('@sentry/browser 11 in headless Chromium', () => {
     expect(exception).toMatchObject({ type: 'RangeError', value: 'coupon SPRING is not valid for cart 7', mechanism: { type: 'generic', handled: true } });
     const frames = exception.stacktrace.frames;
     expect(frames.map((f: any) => [f.function, f.filename, f.lineNo])).toEqual([
-      ['?', `${page.origin}/page.js`, 45],
+      ['?', `${page.origin}/page.js`, 50],
       ['scenario', `${page.origin}/page.js`, 34],
       ['submitCart', `${page.origin}/page.js`, 24],
       ['applyCoupon', `${page.origin}/page.js`, 18],
@@ -169,8 +170,33 @@ describe.runIf(present)('@sentry/browser 11 in headless Chromium', () => {
     const [exception] = exceptions(event);
     expect(exception.mechanism).toMatchObject({ handled: false });
     expect(exception.stacktrace.frames.map((f: any) => [f.function, f.lineNo])).toEqual([
-      ['?', 40],
+      ['?', 45],
       ['renderTotals', 29],
+    ]);
+  });
+
+  it('stores an Error with a cause as a two-exception chain, the cause first, each with its frames', async () => {
+    const issue = await issueWithCount(local.stack, 'profile could not be loaded', 2);
+    const event = await latestEvent(local.stack, issue.id);
+    expect(issue.title).toBe('Error: profile could not be loaded');
+    const [cause, error, ...rest] = exceptions(event);
+    expect(rest).toEqual([]);
+    expect(cause.type).toBe('SyntaxError');
+    expect(cause.value).toMatch(/JSON/);
+    expect(cause.mechanism).toMatchObject({ type: 'chained', source: 'cause' });
+    expect(error).toMatchObject({ type: 'Error', value: 'profile could not be loaded' });
+    const appFrames = (frames: any[]) => frames.filter((f) => f.filename === `${page.origin}/page.js`).map((f) => [f.function, f.lineNo]);
+    expect(appFrames(cause.stacktrace.frames)).toEqual([
+      ['?', 50],
+      ['scenario', 40],
+      ['loadProfile', 58],
+      ['parseProfile', 53],
+    ]);
+    expect(cause.stacktrace.frames.at(-1).function).toBe('JSON.parse');
+    expect(appFrames(error.stacktrace.frames)).toEqual([
+      ['?', 50],
+      ['scenario', 40],
+      ['loadProfile', 60],
     ]);
   });
 

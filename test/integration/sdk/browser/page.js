@@ -36,6 +36,11 @@ async function scenario() {
     Sentry.captureException(error);
   }
   Sentry.captureMessage(`checkout page loaded slowly (${variant})`, 'warning');
+  try {
+    loadProfile();
+  } catch (error) {
+    Sentry.captureException(error);
+  }
   // Nobody catches this one: the SDK's wrapped setTimeout reports it as unhandled.
   setTimeout(() => renderTotals());
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -43,3 +48,15 @@ async function scenario() {
 }
 
 window.scenarioDone = scenario();
+
+function parseProfile(text) {
+  return JSON.parse(text);
+}
+
+function loadProfile() {
+  try {
+    return parseProfile('{"name": ');
+  } catch (error) {
+    throw new Error('profile could not be loaded', { cause: error });
+  }
+}
