@@ -144,7 +144,7 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     await page.getByRole('list', { name: 'Issues' }).locator('li', { hasText: 'division by zero in foo(10, 1)' }).waitFor();
   });
 
-  it('shows the DSN and SDK snippets in the settings page', async () => {
+  it('shows the DSN, snippets and alert rules in the settings page', async () => {
     await page.goto(`${stack.url}/settings/ferret/projects/default/`);
     const dsn = page.getByRole('textbox', { name: 'DSN' }).first();
     await dsn.waitFor();
@@ -157,6 +157,17 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     await page.getByRole('heading', { name: 'Retention and rate limit' }).waitFor();
     expect(await page.getByRole('tabpanel').first().textContent()).toContain(stack.dsn);
     await shoot('settings');
+  });
+
+  // Expected to fail until the portal API serves Sentry's PUT /projects/{org}/{project}/; it answers 405 today.
+  it.fails('saves the retention from the settings page', async () => {
+    await page.goto(`${stack.url}/settings/ferret/projects/default/`);
+    await page.getByRole('spinbutton', { name: 'Keep events for' }).fill('30');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').or(page.locator('form.limits [role="alert"]')).waitFor();
+    expect(await page.locator('form.limits [role="alert"]').count()).toBe(0);
+    const project = await apiGet(stack, `/projects/${stack.installation.orgSlug}/${stack.installation.projectSlug}/`);
+    expect(project.body.options.retentionDays).toBe(30);
   });
 
   it('creates a project that shows its DSN and snippets, and an empty issue list', async () => {
