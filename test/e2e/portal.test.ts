@@ -124,6 +124,16 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     expect(rows).toEqual(expect.arrayContaining([['m', '10'], ['n', '1'], ['h', '0']]));
     expect(await page.locator('aside .seen').textContent()).toMatch(/(now|ago) in node-app@1\.0\.0/);
     await shoot('issue');
+
+    await page.getByRole('link', { name: 'All events' }).click();
+    const eventLink = page.locator('table.events a').first();
+    await eventLink.waitFor();
+    expect(await page.locator('table.events tbody tr').count()).toBe(1);
+    await shoot('issue-events');
+    await eventLink.click();
+    await page.waitForURL(/\/events\/[0-9a-f]{32}\/$/);
+    await page.locator('li.frame.crashed li[aria-current="true"]').waitFor();
+    await shoot('event');
   });
 
   it('resolves the issue and it leaves the unresolved list', async () => {
