@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
 import { commandExists, requireRuntime } from '../helpers/runtime.ts';
-import { contextIsConsecutive, contextLine, entry, exceptions, issueAndEvent, run, tag, useLocalStack } from './sdk/harness.ts';
+import { contextLine, entry, exceptions, issueAndEvent, lineOf, run, sourceWindow, tag, useLocalStack } from './sdk/harness.ts';
 
 const SDK_DIR = join(import.meta.dirname, 'sdk');
 const RELATIVE = 'test/integration/sdk/ruby_app.rb';
+const SCRIPT = join(SDK_DIR, 'ruby_app.rb');
 const present = requireRuntime(
   'ruby-sentry-ruby',
   commandExists('ruby') && spawnSync('ruby', ['-e', 'require "sentry-ruby"']).status === 0,
@@ -21,6 +22,7 @@ const present = requireRuntime(
 
 /** The source line of a frame, without the newline sentry-ruby leaves on it. */
 const sourceLine = (frame: any) => contextLine(frame)?.replace(/\n$/, '');
+const withoutNewlines = (context: Array<[number, string]>) => context.map(([n, line]) => [n, line.replace(/\n$/, '')]);
 
 describe.runIf(present)('sentry-ruby 5.3.0', () => {
   const local = useLocalStack('sdk-ruby');
@@ -28,7 +30,7 @@ describe.runIf(present)('sentry-ruby 5.3.0', () => {
   beforeAll(async () => {
     // sentry-ruby names frames relative to the working directory (its project root) and marks
     // them in-app by the app folders in that path (bin, app, lib, test…): run it from the repository.
-    await run('ruby', [join(SDK_DIR, 'ruby_app.rb')], { cwd: REPO_ROOT, env: { ...process.env, SENTRY_DSN: local.stack.dsn } });
+    await run('ruby', [SCRIPT], { cwd: REPO_ROOT, env: { ...process.env, SENTRY_DSN: local.stack.dsn } });
   }, 30_000);
 
   it('stores capture_exception of an error raised in a method with every frame and its context lines', async () => {
@@ -46,18 +48,11 @@ describe.runIf(present)('sentry-ruby 5.3.0', () => {
     ]);
     for (const f of frames) expect(f).toMatchObject({ filename: RELATIVE, inApp: true });
     const reserve = frames.at(-1);
-    expect(reserve.absPath).toBe(join(SDK_DIR, 'ruby_app.rb'));
+    expect(reserve.absPath).toBe(SCRIPT);
     expect(sourceLine(reserve)).toBe('    raise InventoryError, "only #{on_hand} of #{sku} on hand, #{quantity} asked" if quantity > on_hand');
-    expect(contextIsConsecutive(reserve)).toBe(true);
-    expect(reserve.context.map(([, line]: [number, string]) => line.trimEnd())).toEqual([
-      'class Warehouse',
-      '  def reserve(sku, quantity)',
-      '    on_hand = 2',
-      '    raise InventoryError, "only #{on_hand} of #{sku} on hand, #{quantity} asked" if quantity > on_hand',
-      '',
-      '    on_hand - quantity',
-      '  end',
-    ]);
+    // sentry-ruby sends three lines of pre- and post-context.
+    expect(reserve.lineNo).toBe(lineOf(SCRIPT, 'raise InventoryError'));
+    expect(withoutNewlines(reserve.context)).toEqual(sourceWindow(SCRIPT, reserve.lineNo, 3, 3));
     expect(sourceLine(frames[1])).toBe('  Warehouse.new.reserve("SKU-981", 5)');
     // The crashed thread is reported beside the exception, without a stack of its own.
     expect(entry(event, 'threads').values).toEqual([expect.objectContaining({ crashed: true, stacktrace: null })]);

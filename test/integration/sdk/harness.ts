@@ -3,7 +3,7 @@
  * readers for what Ferret stored, through the portal API as a user sees it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,12 +84,25 @@ export function contextLine(frame: any): string | undefined {
   return frame.context.find(([n]: [number, string]) => n === frame.lineNo)?.[1];
 }
 
-/** Context line numbers must be consecutive around the frame's own line. */
-export function contextIsConsecutive(frame: any): boolean {
-  const lines: number[] = frame.context.map(([n]: [number, string]) => n);
-  return lines.length > 1 && lines.every((n, i) => i === 0 || n === lines[i - 1]! + 1) && lines.includes(frame.lineNo);
-}
-
 export function frameNamed(frames: any[], fn: string): any {
   return frames.find((f) => f.function === fn);
+}
+
+/** 1-based number of the only line of `file` containing `text`. */
+export function lineOf(file: string, text: string): number {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const found = lines.flatMap((line, i) => (line.includes(text) ? [i + 1] : []));
+  if (found.length !== 1) throw new Error(`"${text}" is on ${found.length} lines of ${file}`);
+  return found[0]!;
+}
+
+/**
+ * The `[lineNo, line]` pairs a frame at `lineNo` should carry: `before` lines of
+ * pre-context, the line, `after` lines of post-context, as read from the file.
+ */
+export function sourceWindow(file: string, lineNo: number, before: number, after: number): Array<[number, string]> {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const window: Array<[number, string]> = [];
+  for (let n = Math.max(1, lineNo - before); n <= Math.min(lines.length, lineNo + after); n++) window.push([n, lines[n - 1]!]);
+  return window;
 }
