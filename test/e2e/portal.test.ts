@@ -293,6 +293,12 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
 
     await page.getByRole('button', { name: 'JSON' }).click();
     expect(await page.getByLabel('Event JSON').textContent()).toContain('<script>alert(1)</script>');
+
+    await page.getByRole('link', { name: 'All events' }).click();
+    await page.locator('table.events td.msg').waitFor();
+    expect(await page.locator('table.events td.msg').textContent()).toContain('rtl[U+202E]evil');
+    expect(await page.locator('main script, main img[src="x"], [onerror]').count()).toBe(0);
+
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length)).toBe(0);
   });
