@@ -7,27 +7,34 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { optionalEnv, requireEnv } from '#shared/config.ts';
 import { ENV } from '#shared/infra.ts';
-import { createGrouper } from '#shared/pipeline/group.ts';
+import { createGrouper, type BatchRecord, type GroupDeps } from '#shared/pipeline/group.ts';
 import { S3BlobStore, SesMailer, SqsEventQueue } from './lib/aws.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 
-const store = new DynamoStore(requireEnv(ENV.table));
-const processBatch = createGrouper({
-  projects: store,
-  issues: store,
-  events: store,
-  alerts: store,
-  mailer: new SesMailer(optionalEnv(ENV.sesConfigurationSet)),
-  blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
-  queue: new SqsEventQueue(requireEnv(ENV.queueUrl), requireEnv(ENV.deadLetterQueueUrl)),
-  now: Date.now,
-  mail: { from: requireEnv(ENV.mailFrom), to: (optionalEnv(ENV.mailTo) ?? '').split(',').filter(Boolean) },
-  portalUrl: requireEnv(ENV.portalUrl),
-});
-
-async function groupHandler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const failed = await processBatch(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
-  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+/** The grouping step's adapters, configured from the environment; `overrides` replace ports (tests, fault drills). */
+export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps {
+  const store = new DynamoStore(requireEnv(ENV.table));
+  return {
+    projects: store,
+    issues: store,
+    events: store,
+    alerts: store,
+    mailer: new SesMailer(optionalEnv(ENV.sesConfigurationSet)),
+    blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
+    queue: new SqsEventQueue(requireEnv(ENV.queueUrl), requireEnv(ENV.deadLetterQueueUrl)),
+    now: Date.now,
+    mail: { from: requireEnv(ENV.mailFrom), to: (optionalEnv(ENV.mailTo) ?? '').split(',').filter(Boolean) },
+    portalUrl: requireEnv(ENV.portalUrl),
+    ...overrides,
+  };
 }
 
-export const handler = middy(groupHandler);
+/** Maps an SQS event to the grouping step and its failures to `batchItemFailures`. */
+export function sqsBatchHandler(processBatch: (records: BatchRecord[]) => Promise<string[]>) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failed = await processBatch(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+export const handler = middy(sqsBatchHandler(createGrouper(groupDepsFromEnv())));

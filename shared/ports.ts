@@ -31,17 +31,29 @@ export interface IssueDelta {
   newUsers: number;
   level: Level;
   release?: string;
+  /** Every release seen in the batch: a resolved-in-release issue regresses when any of them differs. */
+  releases?: string[];
   title: string;
   culprit: string;
   metadata: Record<string, string>;
-  /** Events per hour bucket (`2026-11-24T21`). */
+  /** Events per hour bucket (`2026-11-24T21`), bucketed by processing time so a closed hour never changes. */
   hours: Record<string, number>;
+}
+
+/** What one applied batch did to its issue; kept on the issue until the batch's follow-ups are done. */
+export type AppliedKind = 'new' | 'seen' | 'regression' | 'reappeared';
+export interface AppliedEntry {
+  kind: AppliedKind;
+  /** Events the batch counted. */
+  count: number;
 }
 
 export interface IssueUpdateResult {
   issue: Issue;
   /** Status before this update. */
   previousStatus: IssueStatus;
+  /** What this update did; `new` when it brought the first events. */
+  kind: AppliedKind;
   /** The update reopened a resolved issue. */
   regressed: boolean;
   /** The update ended an ignore whose condition was met. */
@@ -59,6 +71,20 @@ export interface IssueQuery {
   cursor?: string;
 }
 
+/**
+ * The answer to a claim on an event or a user: either this token holds it now,
+ * or another token does (`token` absent for items claimed before tokens existed).
+ */
+export type ClaimResult = { claimed: true } | { claimed: false; token: string | undefined; issueId: string };
+
+/**
+ * What became of another batch's token (see `shared/pipeline/ledger.ts`):
+ * `finished` — applied and its follow-ups done; `pending` — applied, follow-ups
+ * maybe not done (`entry` says what it did); `void` — never applied and now
+ * fenced, so it never will be and its claims may be taken over.
+ */
+export type TokenFate = { fate: 'finished' } | { fate: 'pending'; issueId: string; entry: AppliedEntry } | { fate: 'void' };
+
 export interface IssueStore {
   /** The issue a fingerprint points at (after merges, the survivor). */
   findIssueByHash(projectId: string, hash: string): Promise<string | undefined>;
@@ -68,24 +94,46 @@ export interface IssueStore {
    * with a conditional write first.
    */
   createIssue(issue: Issue): Promise<{ id: string; created: boolean }>;
-  /** Applies one batch's aggregated events to an issue; handles regression and ignore conditions. */
-  applyDelta(issueId: string, delta: IssueDelta, now: Date): Promise<IssueUpdateResult>;
+  /**
+   * Applies one batch's aggregated events to an issue once per token: the token
+   * is recorded on the issue in the same write. Handles regression and ignore
+   * conditions. Throws `IssueMergedError` for a merged issue and
+   * `TokenFencedError` when the token was given up by a recovering writer.
+   */
+  applyDelta(issueId: string, delta: IssueDelta, token: string, now: Date): Promise<IssueUpdateResult>;
+  /** Events counted on the issue in an hour bucket so far (decides which events are stored in full). */
+  hourCount(issueId: string, hour: string): Promise<number>;
+  /** Marks a token's follow-ups done: records it durably and removes it from the issue. */
+  finishToken(issueId: string, token: string, expiresAt: number, now: Date): Promise<void>;
+  /** Decides another token's fate, fencing it when it has not been applied. */
+  settleToken(issueId: string, token: string): Promise<TokenFate>;
   getIssue(id: string): Promise<Issue | undefined>;
   listIssues(projectId: string, query: IssueQuery): Promise<{ issues: Issue[]; nextCursor?: string }>;
   setStatus(id: string, status: IssueStatus, details?: { substatus?: IssueSubstatus; resolvedInRelease?: string; ignoreUntil?: string; ignoreCount?: number; ignoreUserCount?: number }): Promise<Issue>;
   deleteIssue(id: string): Promise<void>;
+  /**
+   * Merges issues into a survivor: counts move, the others' fingerprints point
+   * at the survivor, their events and hourly counts are read through it, and
+   * they are hidden from lists. Idempotent; all issues must share a project.
+   */
+  mergeIssues(survivorId: string, otherIds: string[]): Promise<Issue>;
   /** Hourly counts for the last `hours` hours, oldest first. */
   hourlyCounts(issueId: string, hours: number, now: Date): Promise<Array<[number, number]>>;
-  /** Records that a user was seen on an issue; true the first time. */
-  markUserSeen(issueId: string, userKey: string): Promise<boolean>;
+  /** Claims a user on an issue for a token; the first claim makes the user new to the issue. */
+  claimUser(issueId: string, userKey: string, token: string): Promise<ClaimResult>;
+  /** Moves a user claim from a void token to this one; false when the claim had moved on. */
+  takeOverUser(issueId: string, userKey: string, from: string, to: string): Promise<boolean>;
 }
 
 export interface EventStore {
   /**
-   * Stores an event unless one with the same id is already stored for the
-   * project (redelivery); returns false for a duplicate.
+   * Claims an event id for a token: the full event when `full`, else a small
+   * item that only deduplicates. A claim on an id already held (redelivery)
+   * answers with the holder; an expired holder does not count.
    */
-  putEventOnce(stored: StoredEvent, expiresAt: number): Promise<boolean>;
+  claimEvent(stored: StoredEvent, token: string, expiresAt: number, full: boolean): Promise<ClaimResult>;
+  /** Moves an event claim from a void token to this one; false when the claim had moved on. */
+  takeOverEvent(projectId: string, eventId: string, from: string, to: string, issueId: string): Promise<boolean>;
   getEvent(projectId: string, eventId: string): Promise<StoredEvent | undefined>;
   /** Newest first unless `oldestFirst`. Expired events are filtered out. */
   listEvents(issueId: string, opts: { limit: number; oldestFirst?: boolean; cursor?: string }): Promise<{ events: StoredEvent[]; nextCursor?: string }>;
@@ -100,9 +148,13 @@ export interface AlertStore {
    * is absent or expired — expiry decided in the condition, since TTL deletion
    * is lazy. When the key is still live, counts `events` on it and returns
    * claimed=false. On a claim, returns the events merged during the last window.
+   * The same token never merges twice, and gets the claim back while its email
+   * is not marked sent (a redelivery after a crash sends it).
    */
-  claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number): Promise<{ claimed: boolean; merged: number }>;
-  /** Gives a claim back after a failed send, so the alert is retried. */
+  claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number, token: string): Promise<{ claimed: boolean; merged: number }>;
+  /** Records that the claimed window's email went out. */
+  markAlertSent(ruleId: string, issueId: string, token: string): Promise<void>;
+  /** Gives a claim back after a failed send, so the alert is retried; the merged count is kept. */
   releaseAlert(ruleId: string, issueId: string): Promise<void>;
   /** Minute-bucket counters for frequency conditions. */
   addMinuteCounts(issueId: string, minute: number, events: number): Promise<void>;

@@ -11,12 +11,16 @@
  *   SEQ#{name} / SEQ                       id sequences
  *   PROJECT#{id} / HASH#{mechanism:hash}   fingerprint → issue id
  *   PROJECT#{id} / RULE#{ruleId}           alert rule
- *   ISSUE#{id} / ISSUE                     issue (gsi1: PROJECT#{id}#ISSUES / lastSeen)
- *   ISSUE#{id} / HOUR#{yyyy-mm-ddThh}      hourly event count (TTL)
+ *   ISSUE#{id} / ISSUE                     issue (gsi1: PROJECT#{id}#ISSUES / lastSeen), with the
+ *                                          ledger: `applied` {token: {kind, count}}, `fence` (ms),
+ *                                          `hours` {hour: n} for open hours, `mergedInto`, `mergedIds`
+ *   ISSUE#{id} / HOUR#{yyyy-mm-ddThh}      hourly event count of a closed hour (TTL)
  *   ISSUE#{id} / MIN#{epochMinute}         minute count for frequency alerts (TTL)
- *   ISSUE#{id} / USER#{user}               user seen on the issue
- *   EVENT#{projectId}#{eventId} / EVENT    event, gzip JSON (gsi2: ISSUE#{id}#EVENTS / date#id; TTL)
- *   ALERT#{ruleId}#{issueId} / ALERT       alert suppression key (TTL = end of the window)
+ *   ISSUE#{id} / USER#{user}               user claim on the issue (token)
+ *   EVENT#{projectId}#{eventId} / EVENT    event claim (token, issueId; TTL); sampled events also
+ *                                          carry the gzip JSON body (gsi2: ISSUE#{id}#EVENTS / date#id)
+ *   APPLY#{token} / APPLY                  a batch token whose issue write and follow-ups are done (TTL)
+ *   ALERT#{ruleId}#{issueId} / ALERT       alert suppression key (TTL = end of the window; token, sent)
  *   TOKEN#{sha256} / TOKEN                 API token, stored hashed
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -32,9 +36,24 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AlertRule } from '#shared/alerts/rules.ts';
-import { ConflictError, NotFoundError } from '#shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
 import type { Issue, IssueStatus, IssueSubstatus, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
-import type { AlertStore, EventStore, IssueDelta, IssueQuery, IssueStore, IssueUpdateResult, ProjectStore, TokenStore } from '#shared/ports.ts';
+import { IssueMergedError, TokenFencedError } from '#shared/pipeline/errors.ts';
+import { hourKey, tokenTime } from '#shared/pipeline/token.ts';
+import type {
+  AlertStore,
+  AppliedEntry,
+  AppliedKind,
+  ClaimResult,
+  EventStore,
+  IssueDelta,
+  IssueQuery,
+  IssueStore,
+  IssueUpdateResult,
+  ProjectStore,
+  TokenFate,
+  TokenStore,
+} from '#shared/ports.ts';
 
 type Item = Record<string, unknown>;
 
@@ -47,12 +66,31 @@ function strip<T>(item: Item | undefined): T | undefined {
   return out as T;
 }
 
+/** Ledger attributes of the issue item, not part of the domain object. */
+const ISSUE_LEDGER_ATTRS = ['applied', 'fence', 'hours', 'mergedInto', 'mergedIds'];
+function stripIssue(item: Item): Issue {
+  const issue = strip<Item>(item)!;
+  for (const k of ISSUE_LEDGER_ATTRS) delete issue[k];
+  return issue as unknown as Issue;
+}
+
+const minIso = (a: unknown, b: string) => (typeof a === 'string' && a < b ? a : b);
+const maxIso = (a: unknown, b: string) => (typeof a === 'string' && a > b ? a : b);
+
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** Minute counters live a day; hourly counts a little over the 30-day chart. */
 const MINUTE_COUNT_TTL_S = 24 * 3600;
 const HOUR_COUNT_TTL_S = 32 * 24 * 3600;
+/** Hours stay on the issue item this long after they close, then move to HOUR# items (clock skew margin). */
+const HOUR_ROLLUP_AFTER_HOURS = 2;
+/** Optimistic rounds of the counting write against concurrent writers of one issue. */
+const APPLY_ATTEMPTS = 8;
+/** Merge chains longer than this are not followed (a merged survivor merged again). */
+const MAX_MERGE_HOPS = 5;
+/** Users are keyed by id, e-mail, username or IP; Relay caps those at 128–200 characters. */
+const MAX_USER_KEY_CHARS = 200;
 
 export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertStore, TokenStore {
   readonly doc: DynamoDBDocumentClient;
@@ -167,6 +205,17 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   // ---- issues ----
+  //
+  // Exactly-once counting without transactions (the protocol is in shared/pipeline/ledger.ts):
+  // the counting write records its batch token in the issue's `applied` map, so a retry can tell
+  // whether it happened; `fence` (a token mint time) voids every token at or before it, so a
+  // recovering writer can take over the claims of a batch that never applied. Both stay on the
+  // small, hot issue item; a finished token moves to its own APPLY# item and leaves the map.
+
+  private async getConsistent(pk: string, sk: string): Promise<Item | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
+    return out.Item;
+  }
 
   async findIssueByHash(projectId: string, hash: string): Promise<string | undefined> {
     const item = await this.get(`PROJECT#${projectId}`, `HASH#${hash}`);
@@ -197,119 +246,245 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   private issueItem(issue: Issue): Item {
-    return { pk: `ISSUE#${issue.id}`, sk: 'ISSUE', gsi1pk: `PROJECT#${issue.projectId}#ISSUES`, gsi1sk: issue.lastSeen, ...issue };
+    return { pk: `ISSUE#${issue.id}`, sk: 'ISSUE', gsi1pk: `PROJECT#${issue.projectId}#ISSUES`, gsi1sk: issue.lastSeen, ...issue, applied: {}, hours: {} };
   }
 
-  async applyDelta(issueId: string, delta: IssueDelta, now: Date): Promise<IssueUpdateResult> {
-    const names: Record<string, string> = { '#count': 'count', '#status': 'status', '#level': 'level', '#pk': 'pk' };
-    const values: Record<string, unknown> = {
-      ':n': delta.count,
-      ':u': delta.newUsers,
-      ':lastSeen': delta.lastSeen,
-      ':level': delta.level,
-      ':title': delta.title,
-      ':culprit': delta.culprit,
-      ':metadata': delta.metadata,
-      ':resolved': 'resolved',
-    };
-    const sets = ['lastSeen = :lastSeen', 'gsi1sk = :lastSeen', '#level = :level', 'title = :title', 'culprit = :culprit', 'metadata = :metadata'];
-    if (delta.release !== undefined) {
-      values[':release'] = delta.release;
-      sets.push('lastRelease = :release', 'firstRelease = if_not_exists(firstRelease, :release)');
-    }
-    const base = { TableName: this.table, Key: { pk: `ISSUE#${issueId}`, sk: 'ISSUE' }, ExpressionAttributeNames: names };
+  async applyDelta(issueId: string, delta: IssueDelta, token: string, now: Date): Promise<IssueUpdateResult> {
+    const mint = tokenTime(token);
+    const Key = { pk: `ISSUE#${issueId}`, sk: 'ISSUE' };
+    for (let attempt = 0; attempt < APPLY_ATTEMPTS; attempt++) {
+      const item = await this.getConsistent(Key.pk, Key.sk);
+      if (!item) throw new NotFoundError(`issue ${issueId} does not exist`);
+      if (typeof item['mergedInto'] === 'string') throw new IssueMergedError(issueId, item['mergedInto']);
+      const applied = item['applied'] as Record<string, AppliedEntry> | undefined;
+      const status = (item['status'] as IssueStatus | undefined) ?? 'unresolved';
+      const mine = applied?.[token];
+      // Our own earlier write (its response was lost): report it, never apply twice.
+      if (mine) return { issue: stripIssue(item), previousStatus: status, kind: mine.kind, regressed: mine.kind === 'regression', reappeared: mine.kind === 'reappeared' };
+      if (typeof item['fence'] === 'number' && item['fence'] >= mint) throw new TokenFencedError(token);
+      if (!applied || !item['hours']) {
+        await this.doc.send(
+          new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET applied = if_not_exists(applied, :m), hours = if_not_exists(hours, :m)', ExpressionAttributeValues: { ':m': {} } }),
+        );
+        continue;
+      }
 
-    // Three exclusive cases, each guarded by its own condition so concurrent writers cannot both regress an issue.
-    for (let attempt = 0; attempt < 5; attempt++) {
+      const names: Record<string, string> = { '#count': 'count', '#status': 'status', '#level': 'level', '#pk': 'pk', '#tok': token };
+      const values: Record<string, unknown> = {
+        ':n': delta.count,
+        ':u': delta.newUsers,
+        ':lastSeen': maxIso(item['lastSeen'], delta.lastSeen),
+        ':firstSeen': minIso(item['firstSeen'], delta.firstSeen),
+        ':level': delta.level,
+        ':title': delta.title,
+        ':culprit': delta.culprit,
+        ':metadata': delta.metadata,
+        ':mint': mint,
+        ':zero': 0,
+      };
+      const sets = [
+        'lastSeen = :lastSeen',
+        'gsi1sk = :lastSeen',
+        'firstSeen = :firstSeen',
+        '#level = :level',
+        'title = :title',
+        'culprit = :culprit',
+        'metadata = :metadata',
+        'applied.#tok = :entry',
+      ];
+      const removes: string[] = [];
+      Object.entries(delta.hours).forEach(([hour, n], i) => {
+        names[`#h${i}`] = hour;
+        values[`:h${i}`] = n;
+        sets.push(`hours.#h${i} = if_not_exists(hours.#h${i}, :zero) + :h${i}`);
+      });
+      if (delta.release !== undefined) {
+        values[':release'] = delta.release;
+        sets.push('lastRelease = :release', 'firstRelease = if_not_exists(firstRelease, :release)');
+      }
+      const conditions = [
+        'attribute_exists(#pk)',
+        'attribute_not_exists(mergedInto)',
+        'attribute_not_exists(applied.#tok)',
+        '(attribute_not_exists(fence) OR fence < :mint)',
+      ];
+
+      const count = Number(item['count'] ?? 0);
+      const userCount = Number(item['userCount'] ?? 0);
+      let kind: AppliedKind;
+      if (status === 'resolved') {
+        const rr = item['resolvedInRelease'] as string | undefined;
+        const releases = delta.releases ?? (delta.release !== undefined ? [delta.release] : []);
+        const sameRelease = rr !== undefined && releases.length > 0 && releases.every((r) => r === rr);
+        values[':resolved'] = 'resolved';
+        conditions.push('#status = :resolved');
+        if (rr !== undefined) {
+          values[':rr'] = rr;
+          conditions.push('resolvedInRelease = :rr');
+        } else conditions.push('attribute_not_exists(resolvedInRelease)');
+        if (sameRelease) kind = 'seen';
+        else {
+          kind = 'regression';
+          values[':unresolved'] = 'unresolved';
+          values[':regressed'] = 'regressed';
+          sets.push('#status = :unresolved', 'substatus = :regressed');
+          removes.push('resolvedInRelease');
+        }
+      } else if (status === 'ignored') {
+        // Ignore conditions depend on the exact totals, so this path is guarded by them.
+        values[':ignored'] = 'ignored';
+        values[':c0'] = count;
+        values[':u0'] = userCount;
+        conditions.push('#status = :ignored', '#count = :c0', 'userCount = :u0');
+        const until = item['ignoreUntil'] as string | undefined;
+        const ignoreCount = item['ignoreCount'] as number | undefined;
+        const ignoreUsers = item['ignoreUserCount'] as number | undefined;
+        const met =
+          (until !== undefined && until <= now.toISOString()) ||
+          (ignoreCount !== undefined && count + delta.count >= ignoreCount) ||
+          (ignoreUsers !== undefined && userCount + delta.newUsers >= ignoreUsers);
+        if (met) {
+          kind = 'reappeared';
+          values[':unresolved'] = 'unresolved';
+          values[':ongoing'] = 'ongoing';
+          sets.push('#status = :unresolved', 'substatus = :ongoing');
+          removes.push('ignoreUntil', 'ignoreCount', 'ignoreUserCount');
+        } else kind = 'seen';
+      } else {
+        values[':unresolved'] = 'unresolved';
+        // Only the write that brings the first events is `new`: a concurrent writer falls to `seen`.
+        if (count === 0) {
+          kind = 'new';
+          conditions.push('(attribute_not_exists(#status) OR #status = :unresolved)', '#count = :zero');
+        } else {
+          kind = 'seen';
+          conditions.push('(attribute_not_exists(#status) OR #status = :unresolved)', '#count > :zero');
+        }
+      }
+      values[':entry'] = { kind, count: delta.count } satisfies AppliedEntry;
+
       try {
         const out = await this.doc.send(
           new UpdateCommand({
-            ...base,
-            UpdateExpression: `SET ${sets.join(', ')} ADD #count :n, userCount :u`,
-            ConditionExpression: 'attribute_exists(#pk) AND #status <> :resolved',
+            TableName: this.table,
+            Key,
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD #count :n, userCount :u`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
           }),
         );
-        const issue = strip<Issue>(out.Attributes)!;
-        await this.addHours(issueId, delta.hours);
-        const reappeared = issue.status === 'ignored' && (await this.maybeEndIgnore(issue, now));
-        return { issue: reappeared ? { ...issue, status: 'unresolved', substatus: 'ongoing' } : issue, previousStatus: issue.status, regressed: false, reappeared };
+        const after = out.Attributes!;
+        this.hoursSeen.set(issueId, (after['hours'] as Record<string, number>) ?? {});
+        return { issue: stripIssue(after), previousStatus: status, kind, regressed: kind === 'regression', reappeared: kind === 'reappeared' };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
-        const current = await this.get(`ISSUE#${issueId}`, 'ISSUE');
-        if (!current) throw new NotFoundError(`issue ${issueId} does not exist`);
-        if (current['status'] !== 'resolved') continue;
-        const sameRelease = current['resolvedInRelease'] !== undefined && current['resolvedInRelease'] === delta.release;
-        try {
-          const out = await this.doc.send(
-            new UpdateCommand({
-              ...base,
-              UpdateExpression: sameRelease
-                ? `SET ${sets.join(', ')} ADD #count :n, userCount :u`
-                : `SET ${sets.join(', ')}, #status = :unresolved, substatus = :regressed REMOVE resolvedInRelease ADD #count :n, userCount :u`,
-              ConditionExpression: sameRelease ? '#status = :resolved AND resolvedInRelease = :rr' : '#status = :resolved',
-              ExpressionAttributeValues: sameRelease ? { ...values, ':rr': current['resolvedInRelease'] } : { ...values, ':unresolved': 'unresolved', ':regressed': 'regressed' },
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
-          await this.addHours(issueId, delta.hours);
-          return { issue: strip<Issue>(out.Attributes)!, previousStatus: 'resolved', regressed: !sameRelease, reappeared: false };
-        } catch (e2) {
-          if (!isConditionFailure(e2)) throw e2;
-        }
       }
     }
     throw new Error(`issue ${issueId} kept changing under concurrent updates`);
   }
 
-  /** Ends an ignore whose condition is met; true when this writer ended it. */
-  private async maybeEndIgnore(issue: Issue, now: Date): Promise<boolean> {
-    const extra = issue as unknown as Item;
-    const until = extra['ignoreUntil'] as string | undefined;
-    const count = extra['ignoreCount'] as number | undefined;
-    const users = extra['ignoreUserCount'] as number | undefined;
-    const met =
-      (until !== undefined && until <= now.toISOString()) ||
-      (count !== undefined && issue.count >= count) ||
-      (users !== undefined && issue.userCount >= users);
-    if (!met) return false;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `ISSUE#${issue.id}`, sk: 'ISSUE' },
-          UpdateExpression: 'SET #status = :unresolved, substatus = :ongoing REMOVE ignoreUntil, ignoreCount, ignoreUserCount',
-          ConditionExpression: '#status = :ignored',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':unresolved': 'unresolved', ':ongoing': 'ongoing', ':ignored': 'ignored' },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+  /** Hour maps seen in this container's last write per issue: what `finishToken` rolls up. */
+  private readonly hoursSeen = new Map<string, Record<string, number>>();
+
+  async hourCount(issueId: string, hour: string): Promise<number> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `ISSUE#${issueId}`, sk: 'ISSUE' }, ProjectionExpression: 'hours.#h', ExpressionAttributeNames: { '#h': hour } }),
+    );
+    return Number((out.Item?.['hours'] as Record<string, number> | undefined)?.[hour] ?? 0);
   }
 
-  private async addHours(issueId: string, hours: Record<string, number>): Promise<void> {
+  async finishToken(issueId: string, token: string, expiresAt: number, now: Date): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `APPLY#${token}`, sk: 'APPLY', issueId, expiresAt } }));
+    const Key = { pk: `ISSUE#${issueId}`, sk: 'ISSUE' };
+    // Closed hours move off the hot item into their own HOUR# items. Buckets are by processing
+    // time, so an hour past the grace never changes again and the copy is a plain, repeatable SET.
+    const cutoff = hourKey(now.getTime() - HOUR_ROLLUP_AFTER_HOURS * 3_600_000);
+    const stale = Object.entries(this.hoursSeen.get(issueId) ?? {}).filter(([hour]) => hour < cutoff);
+    this.hoursSeen.delete(issueId);
     await Promise.all(
-      Object.entries(hours).map(([hour, n]) =>
+      stale.map(([hour, n]) =>
         this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: `ISSUE#${issueId}`, sk: `HOUR#${hour}` },
-            UpdateExpression: 'ADD #c :n SET expiresAt = :exp',
-            ExpressionAttributeNames: { '#c': 'count' },
-            ExpressionAttributeValues: { ':n': n, ':exp': Math.floor(Date.parse(`${hour}:00:00Z`) / 1000) + HOUR_COUNT_TTL_S },
-          }),
+          new PutCommand({ TableName: this.table, Item: { pk: Key.pk, sk: `HOUR#${hour}`, count: n, expiresAt: Math.floor(Date.parse(`${hour}:00:00Z`) / 1000) + HOUR_COUNT_TTL_S } }),
         ),
       ),
     );
+    const names: Record<string, string> = { '#pk': 'pk', '#tok': token };
+    const values: Record<string, unknown> = {};
+    const removes = ['applied.#tok'];
+    const guards = ['attribute_exists(#pk)'];
+    stale.forEach(([hour, n], i) => {
+      names[`#h${i}`] = hour;
+      values[`:h${i}`] = n;
+      removes.push(`hours.#h${i}`);
+      guards.push(`hours.#h${i} = :h${i}`);
+    });
+    const remove = async (withHours: boolean) =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: `REMOVE ${(withHours ? removes : removes.slice(0, 1)).join(', ')}`,
+          ConditionExpression: (withHours ? guards : guards.slice(0, 1)).join(' AND '),
+          ExpressionAttributeNames: withHours ? names : { '#pk': 'pk', '#tok': token },
+          ...(withHours && stale.length ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+    try {
+      await remove(true);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      if (stale.length === 0) return; // the issue was deleted
+      try {
+        await remove(false);
+      } catch (e2) {
+        if (!isConditionFailure(e2)) throw e2;
+      }
+    }
+  }
+
+  async settleToken(issueId: string, token: string): Promise<TokenFate> {
+    const mint = tokenTime(token);
+    const finished = async () =>
+      (await this.getConsistent(`APPLY#${token}`, 'APPLY')) !== undefined;
+    for (let attempt = 0; attempt < APPLY_ATTEMPTS; attempt++) {
+      // Follow merges: a token applied before a merge stays on the merged issue; only the survivor takes writes.
+      let id = issueId;
+      let item = await this.getConsistent(`ISSUE#${id}`, 'ISSUE');
+      for (let hop = 0; item && hop < MAX_MERGE_HOPS; hop++) {
+        const entry = (item['applied'] as Record<string, AppliedEntry> | undefined)?.[token];
+        if (entry) return { fate: 'pending', issueId: id, entry };
+        if (typeof item['mergedInto'] !== 'string') break;
+        id = item['mergedInto'];
+        item = await this.getConsistent(`ISSUE#${id}`, 'ISSUE');
+      }
+      if (await finished()) return { fate: 'finished' };
+      if (!item) return { fate: 'void' };
+      if (typeof item['fence'] === 'number' && item['fence'] >= mint) return { fate: 'void' };
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: `ISSUE#${id}`, sk: 'ISSUE' },
+            UpdateExpression: 'SET fence = :mint',
+            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(applied.#tok) AND (attribute_not_exists(fence) OR fence < :mint)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#tok': token },
+            ExpressionAttributeValues: { ':mint': mint },
+          }),
+        );
+        // Fenced: it can never apply now. It may have applied and finished just before the fence.
+        return (await finished()) ? { fate: 'finished' } : { fate: 'void' };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    }
+    throw new Error(`could not settle token ${token} on issue ${issueId}`);
   }
 
   async getIssue(id: string): Promise<Issue | undefined> {
-    return strip<Issue>(await this.get(`ISSUE#${id}`, 'ISSUE'));
+    const item = await this.get(`ISSUE#${id}`, 'ISSUE');
+    return item ? stripIssue(item) : undefined;
   }
 
   async listIssues(projectId: string, query: IssueQuery): Promise<{ issues: Issue[]; nextCursor?: string }> {
@@ -317,7 +492,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     // the most recent issues (bounded), which keeps the index count at one.
     const names: Record<string, string> = { '#count': 'count' };
     const values: Record<string, unknown> = { ':p': `PROJECT#${projectId}#ISSUES`, ':zero': 0 };
-    const filters = ['#count > :zero'];
+    const filters = ['#count > :zero', 'attribute_not_exists(mergedInto)'];
     if (query.status) {
       names['#status'] = 'status';
       values[':status'] = query.status;
@@ -343,7 +518,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       },
       5000,
     );
-    let issues = items.map((i) => strip<Issue>(i)!);
+    let issues = items.map(stripIssue);
     if (query.text) {
       const needle = query.text.toLowerCase();
       issues = issues.filter((i) => `${i.title} ${i.culprit} ${i.shortId} ${Object.values(i.metadata ?? {}).join(' ')}`.toLowerCase().includes(needle));
@@ -376,12 +551,30 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       sets.push('substatus = :substatus');
       values[':substatus'] = substatus;
     } else removes.push('substatus');
-    for (const k of ['resolvedInRelease', 'ignoreUntil', 'ignoreCount', 'ignoreUserCount'] as const) {
-      const v = details[k];
-      if (v === undefined) continue;
-      sets.push(`${k} = :${k}`);
-      values[`:${k}`] = v;
-      removes.splice(removes.indexOf(k), 1);
+    const keep = (k: string) => removes.splice(removes.indexOf(k), 1);
+    if (details.resolvedInRelease !== undefined) {
+      sets.push('resolvedInRelease = :resolvedInRelease');
+      values[':resolvedInRelease'] = details.resolvedInRelease;
+      keep('resolvedInRelease');
+    }
+    if (details.ignoreUntil !== undefined) {
+      sets.push('ignoreUntil = :ignoreUntil');
+      values[':ignoreUntil'] = details.ignoreUntil;
+      keep('ignoreUntil');
+    }
+    // "Until N more events / N more users" (Sentry's ignoreCount, ignoreUserCount): stored as the total to reach.
+    if (details.ignoreCount !== undefined) {
+      names['#count'] = 'count';
+      values[':zero'] = 0;
+      values[':ignoreCount'] = details.ignoreCount;
+      sets.push('ignoreCount = if_not_exists(#count, :zero) + :ignoreCount');
+      keep('ignoreCount');
+    }
+    if (details.ignoreUserCount !== undefined) {
+      values[':zero'] = 0;
+      values[':ignoreUserCount'] = details.ignoreUserCount;
+      sets.push('ignoreUserCount = if_not_exists(userCount, :zero) + :ignoreUserCount');
+      keep('ignoreUserCount');
     }
     try {
       const out = await this.doc.send(
@@ -395,11 +588,35 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return strip<Issue>(out.Attributes)!;
+      const issue = stripIssue(out.Attributes!);
+      // A person closed the story: the next time it happens is news, whatever alert window was open.
+      if (status !== 'unresolved') await this.releaseIssueAlerts(issue);
+      return issue;
     } catch (e) {
       if (isConditionFailure(e)) throw new NotFoundError(`issue ${id} does not exist`);
       throw e;
     }
+  }
+
+  private async releaseIssueAlerts(issue: Issue): Promise<void> {
+    const rules = await this.listRules(issue.projectId);
+    await Promise.all(
+      rules.map(async (rule) => {
+        try {
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: `ALERT#${rule.id}#${issue.id}`, sk: 'ALERT' },
+              UpdateExpression: 'SET expiresAt = :zero',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':zero': 0 },
+            }),
+          );
+        } catch (e) {
+          if (!isConditionFailure(e)) throw e;
+        }
+      }),
+    );
   }
 
   async deleteIssue(id: string): Promise<void> {
@@ -409,69 +626,192 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     await Promise.all(issue.hashes.map((h) => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `PROJECT#${issue.projectId}`, sk: `HASH#${h}` } }))));
   }
 
+  async mergeIssues(survivorId: string, otherIds: string[]): Promise<Issue> {
+    const survivor = await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE');
+    if (!survivor) throw new NotFoundError(`issue ${survivorId} does not exist`);
+    if (typeof survivor['mergedInto'] === 'string') throw new ConflictError(`issue ${survivorId} was merged into ${survivor['mergedInto']}`);
+    for (const otherId of new Set(otherIds)) {
+      if (otherId === survivorId) continue;
+      let other = await this.getConsistent(`ISSUE#${otherId}`, 'ISSUE');
+      if (!other) throw new NotFoundError(`issue ${otherId} does not exist`);
+      if (other['projectId'] !== survivor['projectId']) throw new ValidationError(`issue ${otherId} belongs to another project`);
+      if (typeof other['mergedInto'] === 'string' && other['mergedInto'] !== survivorId) throw new ConflictError(`issue ${otherId} was merged into ${other['mergedInto']}`);
+      if (other['mergedInto'] === undefined) {
+        // Frozen first: every counting write requires attribute_not_exists(mergedInto), so what is read here is final.
+        try {
+          const out = await this.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: `ISSUE#${otherId}`, sk: 'ISSUE' },
+              UpdateExpression: 'SET mergedInto = :s',
+              ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto)',
+              ExpressionAttributeNames: { '#pk': 'pk' },
+              ExpressionAttributeValues: { ':s': survivorId },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          other = out.Attributes!;
+        } catch (e) {
+          if (!isConditionFailure(e)) throw e;
+          other = await this.getConsistent(`ISSUE#${otherId}`, 'ISSUE');
+          if (!other || other['mergedInto'] !== survivorId) throw new ConflictError(`issue ${otherId} changed during the merge`, { cause: e });
+        }
+      }
+      const current = (await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE')) ?? survivor;
+      const hashes = (other['hashes'] as string[] | undefined) ?? [];
+      try {
+        // Guarded by the merged id, so a repeated merge (a retried request) moves nothing twice.
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: `ISSUE#${survivorId}`, sk: 'ISSUE' },
+            UpdateExpression:
+              'SET hashes = list_append(if_not_exists(hashes, :empty), :hashes), mergedIds = list_append(if_not_exists(mergedIds, :empty), :ids), firstSeen = :fs, lastSeen = :ls, gsi1sk = :ls ADD #count :c, userCount :u',
+            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto) AND NOT contains(mergedIds, :id)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#count': 'count' },
+            ExpressionAttributeValues: {
+              ':empty': [],
+              ':hashes': hashes.filter((h) => !((current['hashes'] as string[] | undefined) ?? []).includes(h)),
+              ':ids': [otherId, ...((other['mergedIds'] as string[] | undefined) ?? [])],
+              ':id': otherId,
+              ':fs': minIso(current['firstSeen'], other['firstSeen'] as string),
+              ':ls': maxIso(current['lastSeen'], other['lastSeen'] as string),
+              ':c': Number(other['count'] ?? 0),
+              ':u': Number(other['userCount'] ?? 0),
+            },
+          }),
+        );
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        const again = await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE');
+        if (!((again?.['mergedIds'] as string[] | undefined) ?? []).includes(otherId)) throw new ConflictError(`issue ${survivorId} changed during the merge`, { cause: e });
+      }
+      // New events of the merged fingerprints land on the survivor from now on.
+      await Promise.all(
+        hashes.map((h) =>
+          this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `PROJECT#${survivor['projectId']}`, sk: `HASH#${h}`, issueId: survivorId } })),
+        ),
+      );
+    }
+    return stripIssue((await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE'))!);
+  }
+
+  /** The issue and those merged into it, whose events and counts are read through it. */
+  private async lineage(issueId: string): Promise<{ item: Item | undefined; ids: string[] }> {
+    const item = await this.get(`ISSUE#${issueId}`, 'ISSUE');
+    return { item, ids: [issueId, ...((item?.['mergedIds'] as string[] | undefined) ?? [])] };
+  }
+
   async hourlyCounts(issueId: string, hours: number, now: Date): Promise<Array<[number, number]>> {
     const end = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
     const start = end - (hours - 1) * 3_600_000;
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
-      ExpressionAttributeValues: { ':p': `ISSUE#${issueId}`, ':a': `HOUR#${new Date(start).toISOString().slice(0, 13)}`, ':b': `HOUR#${new Date(end).toISOString().slice(0, 13)}` },
-    });
-    const counts = new Map(items.map((i) => [String(i['sk']).slice(5), Number(i['count'])]));
+    const { item, ids } = await this.lineage(issueId);
+    const totals = new Map<string, number>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const issueItem = id === issueId ? item : await this.get(`ISSUE#${id}`, 'ISSUE');
+        const items = await this.queryAll({
+          KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':p': `ISSUE#${id}`, ':a': `HOUR#${hourKey(start)}`, ':b': `HOUR#${hourKey(end)}` },
+        });
+        // An hour being rolled up is briefly in both places with the same value: the map wins.
+        const counts = new Map(items.map((i) => [String(i['sk']).slice(5), Number(i['count'])]));
+        for (const [hour, n] of Object.entries((issueItem?.['hours'] as Record<string, number> | undefined) ?? {})) counts.set(hour, Number(n));
+        for (const [hour, n] of counts) totals.set(hour, (totals.get(hour) ?? 0) + n);
+      }),
+    );
     const out: Array<[number, number]> = [];
-    for (let t = start; t <= end; t += 3_600_000) out.push([t / 1000, counts.get(new Date(t).toISOString().slice(0, 13)) ?? 0]);
+    for (let t = start; t <= end; t += 3_600_000) out.push([t / 1000, totals.get(hourKey(t)) ?? 0]);
     return out;
   }
 
-  async markUserSeen(issueId: string, userKey: string): Promise<boolean> {
+  async claimUser(issueId: string, userKey: string, token: string): Promise<ClaimResult> {
+    const Key = { pk: `ISSUE#${issueId}`, sk: `USER#${userKey.slice(0, MAX_USER_KEY_CHARS)}` };
+    return this.claim(Key, { ...Key, token, issueId }, token, undefined);
+  }
+
+  async takeOverUser(issueId: string, userKey: string, from: string, to: string): Promise<boolean> {
+    return this.takeOver({ pk: `ISSUE#${issueId}`, sk: `USER#${userKey.slice(0, MAX_USER_KEY_CHARS)}` }, from, to, {});
+  }
+
+  /** A conditional put of a claim item; a lost response retried by the SDK finds its own token. */
+  private async claim(Key: Item, item: Item, token: string, nowSeconds: number | undefined): Promise<ClaimResult> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: item,
+            // An expired copy (TTL deletion is lazy) does not count as a holder.
+            ...(nowSeconds === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now', ExpressionAttributeValues: { ':now': nowSeconds } }),
+          }),
+        );
+        return { claimed: true };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+      const held = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: '#t, issueId, expiresAt', ExpressionAttributeNames: { '#t': 'token' } }),
+      );
+      if (!held.Item) continue;
+      if (held.Item['token'] === token) return { claimed: true };
+      return { claimed: false, token: held.Item['token'] as string | undefined, issueId: String(held.Item['issueId'] ?? '') };
+    }
+    throw new Error(`claim ${String(Key['pk'])} kept changing`);
+  }
+
+  private async takeOver(Key: Item, from: string, to: string, sets: Record<string, unknown>): Promise<boolean> {
+    const names: Record<string, string> = { '#t': 'token' };
+    const values: Record<string, unknown> = { ':from': from, ':to': to };
+    const parts = ['#t = :to'];
+    Object.entries(sets).forEach(([k, v], i) => {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      parts.push(`#s${i} = :s${i}`);
+    });
     try {
       await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: `ISSUE#${issueId}`, sk: `USER#${userKey.slice(0, 200)}` },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+        new UpdateCommand({ TableName: this.table, Key, UpdateExpression: `SET ${parts.join(', ')}`, ConditionExpression: '#t = :from', ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
       );
       return true;
     } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
+      if (!isConditionFailure(e)) throw e;
+      const held = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: '#t', ExpressionAttributeNames: { '#t': 'token' } }));
+      return held.Item?.['token'] === to;
     }
   }
 
   // ---- events ----
 
-  async putEventOnce(stored: StoredEvent, expiresAt: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            pk: `EVENT#${stored.projectId}#${stored.eventId}`,
-            sk: 'EVENT',
-            gsi2pk: `ISSUE#${stored.issueId}#EVENTS`,
-            gsi2sk: `${stored.dateCreated}#${stored.eventId}`,
-            expiresAt,
-            eventId: stored.eventId,
-            projectId: stored.projectId,
-            issueId: stored.issueId,
-            dateCreated: stored.dateCreated,
-            dateReceived: stored.dateReceived,
-            body: gzipSync(JSON.stringify(stored.event)),
-          },
-          // An expired copy (TTL deletion is lazy) does not count as a duplicate.
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+  async claimEvent(stored: StoredEvent, token: string, expiresAt: number, full: boolean): Promise<ClaimResult> {
+    const Key = { pk: `EVENT#${stored.projectId}#${stored.eventId}`, sk: 'EVENT' };
+    const item: Item = {
+      ...Key,
+      token,
+      expiresAt,
+      eventId: stored.eventId,
+      projectId: stored.projectId,
+      issueId: stored.issueId,
+      dateCreated: stored.dateCreated,
+      dateReceived: stored.dateReceived,
+    };
+    // Only sampled events carry the body and the index keys; the rest are small claims that deduplicate.
+    if (full) Object.assign(item, { gsi2pk: `ISSUE#${stored.issueId}#EVENTS`, gsi2sk: `${stored.dateCreated}#${stored.eventId}`, body: gzipSync(JSON.stringify(stored.event)) });
+    return this.claim(Key, item, token, Math.floor(Date.now() / 1000));
+  }
+
+  async takeOverEvent(projectId: string, eventId: string, from: string, to: string, issueId: string): Promise<boolean> {
+    const Key = { pk: `EVENT#${projectId}#${eventId}`, sk: 'EVENT' };
+    const held = await this.getConsistent(Key.pk, Key.sk);
+    const sets: Record<string, unknown> = { issueId };
+    if (held?.['gsi2pk'] !== undefined) sets['gsi2pk'] = `ISSUE#${issueId}#EVENTS`;
+    return this.takeOver(Key, from, to, sets);
   }
 
   private decodeEvent(item: Item | undefined): StoredEvent | undefined {
-    if (!item || (typeof item['expiresAt'] === 'number' && item['expiresAt'] < Date.now() / 1000)) return undefined;
+    if (!item || !item['body'] || (typeof item['expiresAt'] === 'number' && item['expiresAt'] < Date.now() / 1000)) return undefined;
     const body = item['body'] as Uint8Array;
     return {
       eventId: item['eventId'] as string,
@@ -484,32 +824,50 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   async getEvent(projectId: string, eventId: string): Promise<StoredEvent | undefined> {
-    return this.decodeEvent(await this.get(`EVENT#${projectId}#${eventId}`, 'EVENT'));
+    const stored = this.decodeEvent(await this.get(`EVENT#${projectId}#${eventId}`, 'EVENT'));
+    if (!stored) return undefined;
+    // Events keep the issue they were counted on; after a merge they belong to the survivor.
+    for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
+      const issue = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: `ISSUE#${stored.issueId}`, sk: 'ISSUE' }, ProjectionExpression: 'mergedInto' }));
+      const into = issue.Item?.['mergedInto'];
+      if (typeof into !== 'string') break;
+      stored.issueId = into;
+    }
+    return stored;
   }
 
   async listEvents(issueId: string, opts: { limit: number; oldestFirst?: boolean; cursor?: string }): Promise<{ events: StoredEvent[]; nextCursor?: string }> {
-    const input: QueryCommandInput = {
-      TableName: this.table,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :p',
-      ExpressionAttributeValues: { ':p': `ISSUE#${issueId}#EVENTS` },
-      ScanIndexForward: opts.oldestFirst === true,
-      Limit: opts.limit,
-    };
-    if (opts.cursor) input.ExclusiveStartKey = JSON.parse(Buffer.from(opts.cursor, 'base64url').toString('utf8'));
-    const out = await this.doc.send(new QueryCommand(input));
-    const keys = (out.Items ?? []).map((i) => ({ pk: i['pk'], sk: i['sk'] }));
+    const { ids } = await this.lineage(issueId);
+    const after = opts.cursor ? Buffer.from(opts.cursor, 'base64url').toString('utf8') : undefined;
+    const asc = opts.oldestFirst === true;
+    // The cursor is the index sort key of the last event shown, so pages continue across merged issues.
+    const pages = await Promise.all(
+      ids.map(async (id) => {
+        const values: Record<string, unknown> = { ':p': `ISSUE#${id}#EVENTS` };
+        let condition = 'gsi2pk = :p';
+        if (after !== undefined) {
+          values[':c'] = after;
+          condition += asc ? ' AND gsi2sk > :c' : ' AND gsi2sk < :c';
+        }
+        const out = await this.doc.send(
+          new QueryCommand({ TableName: this.table, IndexName: 'gsi2', KeyConditionExpression: condition, ExpressionAttributeValues: values, ScanIndexForward: asc, Limit: opts.limit }),
+        );
+        return { items: out.Items ?? [], more: out.LastEvaluatedKey !== undefined };
+      }),
+    );
+    const all = pages.flatMap((p) => p.items).sort((a, b) => (asc ? 1 : -1) * String(a['gsi2sk']).localeCompare(String(b['gsi2sk'])));
+    const page = all.slice(0, opts.limit);
     const events: StoredEvent[] = [];
-    if (keys.length > 0) {
-      const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+    if (page.length > 0) {
+      const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: page.map((i) => ({ pk: i['pk'], sk: i['sk'] })) } } }));
       const byPk = new Map((got.Responses?.[this.table] ?? []).map((i) => [i['pk'], i]));
-      for (const k of keys) {
-        const e = this.decodeEvent(byPk.get(k.pk));
-        if (e) events.push(e);
+      for (const k of page) {
+        const e = this.decodeEvent(byPk.get(k['pk']));
+        if (e) events.push({ ...e, issueId });
       }
     }
     const result: { events: StoredEvent[]; nextCursor?: string } = { events };
-    if (out.LastEvaluatedKey) result.nextCursor = Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url');
+    if (all.length > opts.limit || pages.some((p) => p.more)) result.nextCursor = Buffer.from(String(page.at(-1)?.['gsi2sk'] ?? '')).toString('base64url');
     return result;
   }
 
@@ -528,23 +886,32 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `PROJECT#${projectId}`, sk: `RULE#${ruleId}` } }));
   }
 
-  async claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number): Promise<{ claimed: boolean; merged: number }> {
+  async claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number, token: string): Promise<{ claimed: boolean; merged: number }> {
     const Key = { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' };
+    const names = { '#t': 'token' };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
+        // claimedMerged keeps the previous window's count until the send succeeds (release restores it).
         const out = await this.doc.send(
           new UpdateCommand({
             TableName: this.table,
             Key,
-            UpdateExpression: 'SET expiresAt = :exp, merged = :zero, claimedAt = :now',
+            UpdateExpression: 'SET claimedMerged = if_not_exists(merged, :zero), merged = :zero, expiresAt = :exp, claimedAt = :now, #t = :tok, sent = :false',
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-            ExpressionAttributeValues: { ':exp': expiresAt, ':zero': 0, ':now': nowSeconds },
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':exp': expiresAt, ':zero': 0, ':now': nowSeconds, ':tok': token, ':false': false },
             ReturnValues: 'ALL_OLD',
           }),
         );
         return { claimed: true, merged: Number(out.Attributes?.['merged'] ?? 0) };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
+      }
+      const live = await this.getConsistent(Key.pk, Key.sk);
+      if (!live || Number(live['expiresAt']) < nowSeconds) continue;
+      if (live['token'] === token) {
+        // This batch claimed the window before (a redelivery): send again only if the email never went out.
+        return live['sent'] === true ? { claimed: false, merged: 0 } : { claimed: true, merged: Number(live['claimedMerged'] ?? 0) };
       }
       try {
         // Inside a live window: count the events this alert merges.
@@ -553,17 +920,35 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
             TableName: this.table,
             Key,
             UpdateExpression: 'ADD merged :n',
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
-            ExpressionAttributeValues: { ':n': events, ':now': nowSeconds },
+            ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now AND #t <> :tok',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':n': events, ':now': nowSeconds, ':tok': token },
           }),
         );
         return { claimed: false, merged: 0 };
       } catch (e) {
-        // The window ended between the two writes: try to claim again.
+        // The window ended (or was released) between the two writes: try to claim again.
         if (!isConditionFailure(e)) throw e;
       }
     }
     return { claimed: false, merged: 0 };
+  }
+
+  async markAlertSent(ruleId: string, issueId: string, token: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' },
+          UpdateExpression: 'SET sent = :true',
+          ConditionExpression: '#t = :tok',
+          ExpressionAttributeNames: { '#t': 'token' },
+          ExpressionAttributeValues: { ':true': true, ':tok': token },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
   }
 
   async releaseAlert(ruleId: string, issueId: string): Promise<void> {
@@ -571,7 +956,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' },
-        UpdateExpression: 'SET expiresAt = :zero',
+        UpdateExpression: 'SET merged = if_not_exists(merged, :zero) + if_not_exists(claimedMerged, :zero), claimedMerged = :zero, expiresAt = :zero',
         ExpressionAttributeValues: { ':zero': 0 },
       }),
     );

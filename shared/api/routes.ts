@@ -173,6 +173,16 @@ export function createApi(deps: ApiDeps) {
     const proj = await project(principal, p['org']!, p['project']!);
     const ids = req.multiQuery['id'] ?? [];
     if (ids.length === 0) throw new ValidationError('id: name the issues to update with ?id=…');
+    const merge = (req.body as Record<string, unknown> | undefined)?.['merge'];
+    if (merge === 1 || merge === true || merge === '1') {
+      // Sentry's bulk merge: the issue with the most events survives (`handle_merge`).
+      if (new Set(ids).size < 2) throw new ValidationError('id: name at least two issues to merge');
+      const issues = await Promise.all([...new Set(ids)].map(async (id) => (await issueOf(principal, p['org']!, id)).issue));
+      if (issues.some((i) => i.projectId !== proj.id)) throw new NotFoundError('issue not found in this project');
+      const [parent, ...children] = issues.sort((a, b) => b.count - a.count || Number(a.id) - Number(b.id));
+      await deps.issues.mergeIssues(parent!.id, children.map((c) => c.id));
+      return ok({ merge: { parent: parent!.id, children: children.map((c) => c.id) } });
+    }
     const update = parseStatusUpdate(req.body);
     for (const id of ids) {
       const { issue } = await issueOf(principal, p['org']!, id);

@@ -2,9 +2,10 @@
  * The grouping step: one SQS batch in, issues upserted, alerts out.
  *
  * A batch is the unit of aggregation: the events of one issue in a batch make
- * one issue update. Delivery is at least once, so every event is first stored
- * with a conditional write keyed by its id; a redelivered event is recognised
- * there and changes no count.
+ * one issue update. Delivery is at least once; `ledger.ts` makes every event
+ * count exactly once, across redeliveries, retried batches and crashes between
+ * any two writes. One bad message never fails the others: poison goes to the
+ * dead-letter queue with its reason, anything else is retried on its own.
  */
 import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } from '../grouping/index.ts';
 import { normalizeEvent } from '../event/normalize.ts';
@@ -13,8 +14,11 @@ import { firingReason, suppressionExpiry, type AlertReason, type AlertRule, type
 import { renderAlertEmail } from '../alerts/email.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
 import { LEVELS, type Issue, type NormalizedEvent, type Project, type QueueMessage } from '../model.ts';
-import type { AlertStore, BlobStore, EventQueue, EventStore, IssueDelta, IssueStore, Mailer, ProjectStore } from '../ports.ts';
+import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IssueDelta, IssueStore, Mailer, ProjectStore } from '../ports.ts';
 import { TtlCache } from './cache.ts';
+import { IssueMergedError } from './errors.ts';
+import { EVENTS_STORED_PER_HOUR, Ledger } from './ledger.ts';
+import { hourKey, mintToken } from './token.ts';
 
 export interface GroupDeps {
   projects: ProjectStore;
@@ -149,77 +153,108 @@ export function createGrouper(deps: GroupDeps) {
 
   async function processIssueGroup(group: PreparedEvent[]): Promise<void> {
     const first = group[0]!;
-    const { id: issueId, created } = await resolveIssue(first);
     const project = first.project;
-    const retentionDays = project.retentionDays || DEFAULT_RETENTION_DAYS;
+    let { id: issueId } = await resolveIssue(first);
     const nowMs = deps.now();
-    const expiresAt = Math.floor(nowMs / 1000) + retentionDays * 86_400;
+    const now = new Date(nowMs);
+    const expiresAt = Math.floor(nowMs / 1000) + (project.retentionDays || DEFAULT_RETENTION_DAYS) * 86_400;
+    const hour = hourKey(nowMs);
+    const ledger = new Ledger(deps.issues, deps.events, mintToken(nowMs));
 
-    const fresh: NormalizedEvent[] = [];
-    for (const p of group) {
-      const stored = await deps.events.putEventOnce(
+    // A message redelivered into the same batch carries the same event ids: one claim each.
+    const byId = new Map<string, NormalizedEvent>();
+    for (const p of group) if (!byId.has(p.event.event_id)) byId.set(p.event.event_id, p.event);
+    const events = [...byId.values()];
+
+    // Bounded sample: the first events of the hour are stored whole, the rest only claimed and counted.
+    const storedThisHour = await deps.issues.hourCount(issueId, hour);
+    const claimed = await mapLimit(events, CLAIM_CONCURRENCY, (event, i) =>
+      ledger.claimEvent(
         {
-          eventId: p.event.event_id,
+          eventId: event.event_id,
           projectId: project.id,
           issueId,
-          dateCreated: new Date(p.event.timestamp * 1000).toISOString(),
-          dateReceived: new Date(p.event.received * 1000).toISOString(),
-          event: p.event,
+          dateCreated: new Date(event.timestamp * 1000).toISOString(),
+          dateReceived: new Date(event.received * 1000).toISOString(),
+          event,
         },
         expiresAt,
-      );
-      if (stored) fresh.push(p.event);
+        storedThisHour + i < EVENTS_STORED_PER_HOUR,
+      ),
+    );
+    const fresh = events.filter((_, i) => claimed[i]);
+
+    if (fresh.length > 0) {
+      const users = [...new Set(fresh.map(userKey).filter((u): u is string => u !== undefined))];
+      const isNew = await mapLimit(users, CLAIM_CONCURRENCY, (u) => ledger.claimUser(issueId, u));
+      const delta = aggregate(fresh, isNew.filter(Boolean).length, hour);
+      let result;
+      for (let hop = 0; ; hop++) {
+        try {
+          result = await deps.issues.applyDelta(issueId, delta, ledger.token, now);
+          break;
+        } catch (error) {
+          // Merged since the fingerprint was looked up: the survivor takes the events.
+          if (!(error instanceof IssueMergedError) || hop >= 3) throw error;
+          issueIds.delete(`${project.id}/${first.hash}`);
+          issueId = error.survivorId;
+        }
+      }
+      await followUps(ledger.token, result.kind, result.issue, fresh, fresh.length, project, true);
+      await deps.issues.finishToken(issueId, ledger.token, expiresAt, now);
     }
-    if (fresh.length === 0) return;
 
-    let newUsers = 0;
-    const users = new Set(fresh.map(userKey).filter((u): u is string => u !== undefined));
-    for (const user of users) if (await deps.issues.markUserSeen(issueId, user)) newUsers++;
+    // Batches that applied but stopped before their follow-ups (a crash, a failed send) finish here.
+    for (const [token, fate] of ledger.adopted) {
+      const issue = await deps.issues.getIssue(fate.issueId);
+      if (issue) await followUps(token, fate.entry.kind, issue, events, fate.entry.count, project, false);
+      await deps.issues.finishToken(fate.issueId, token, expiresAt, now);
+    }
+  }
 
-    const delta = aggregate(fresh, newUsers);
-    const result = await deps.issues.applyDelta(issueId, delta, new Date(nowMs));
-    const latest = fresh[fresh.length - 1]!;
-
-    const trigger: IssueTrigger = {
-      kind: created ? 'new' : result.regressed ? 'regression' : result.reappeared ? 'reappeared' : 'seen',
-    };
+  async function followUps(token: string, kind: AppliedKind, issue: Issue, events: NormalizedEvent[], count: number, project: Project, countMinutes: boolean) {
+    const nowMs = deps.now();
+    const latest = events.reduce((a, b) => (b.timestamp >= a.timestamp ? b : a));
+    const trigger: IssueTrigger = { kind: kind === 'seen' ? 'seen' : kind };
     const projectRules = (await rules.get(project.id, () => deps.alerts.listRules(project.id))).filter((r) => r.enabled);
     const intervals = new Set<number>();
     for (const rule of projectRules) {
       for (const c of rule.conditions) if (c.id === 'event_frequency' || c.id === 'event_unique_user_frequency') intervals.add(c.intervalMinutes);
     }
-    // Minute counters cost a write per issue per batch: kept only while a rule needs them.
+    // Minute counters cost a write per issue per batch: kept only while a rule needs them. A batch
+    // finished by a later delivery does not add them again (they may have been added).
     if (intervals.size > 0) {
       const minute = Math.floor(nowMs / 60_000);
-      await deps.alerts.addMinuteCounts(issueId, minute, fresh.length);
+      if (countMinutes) await deps.alerts.addMinuteCounts(issue.id, minute, count);
       const sums = new Map<number, number>();
-      for (const m of intervals) sums.set(m, await deps.alerts.sumMinuteCounts(issueId, minute - m + 1, minute));
+      for (const m of intervals) sums.set(m, await deps.alerts.sumMinuteCounts(issue.id, minute - m + 1, minute));
       trigger.eventsInWindow = (m) => sums.get(m) ?? 0;
       // Distinct users in a window are bounded by both the events in it and the issue's users.
-      trigger.usersInWindow = (m) => Math.min(sums.get(m) ?? 0, result.issue.userCount);
+      trigger.usersInWindow = (m) => Math.min(sums.get(m) ?? 0, issue.userCount);
     }
 
     for (const rule of projectRules) {
       const reason = firingReason(rule, trigger, latest);
-      if (reason) await alert(rule, reason, result.issue, latest, project, fresh.length);
+      if (reason) await alert(rule, reason, issue, latest, project, count, token);
     }
   }
 
-  async function alert(rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number) {
+  async function alert(rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number, token: string) {
     const nowMs = deps.now();
-    const claim = await deps.alerts.claimAlert(rule.id, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events);
-    if (!claim.claimed) return;
-    const email = renderAlertEmail({ reason, issue, event, project, rule, mergedCount: claim.merged, portalUrl: deps.portalUrl });
     const to = recipients(rule, deps.mail.to);
     if (to.length === 0) return;
+    const claim = await deps.alerts.claimAlert(rule.id, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events, token);
+    if (!claim.claimed) return;
+    const email = renderAlertEmail({ reason, issue, event, project, rule, mergedCount: claim.merged, portalUrl: deps.portalUrl });
     try {
       await deps.mailer.send({ from: deps.mail.from, to, subject: email.subject, html: email.html, text: email.text });
-      log({ msg: 'alert sent', rule: rule.id, issue: issue.id, reason, merged: claim.merged });
     } catch (cause) {
       // Give the window back so the retried message can claim it and send again.
       await deps.alerts.releaseAlert(rule.id, issue.id);
       throw new Error(`alert email for issue ${issue.id} failed`, { cause });
     }
+    await deps.alerts.markAlertSent(rule.id, issue.id, token);
+    log({ msg: 'alert sent', rule: rule.id, issue: issue.id, reason, merged: claim.merged });
   }
 
   /** Processes a batch; returns the ids of messages to retry (Lambda's batchItemFailures). */
@@ -273,19 +308,34 @@ function userKey(event: NormalizedEvent): string | undefined {
   return id === undefined ? undefined : String(id);
 }
 
-function aggregate(events: NormalizedEvent[], newUsers: number): IssueDelta {
+/** Claims in flight per issue group: DynamoDB takes them in parallel; bounded to stay under the SDK's sockets. */
+const CLAIM_CONCURRENCY = 16;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function aggregate(events: NormalizedEvent[], newUsers: number, hour: string): IssueDelta {
   let first = Infinity;
   let last = -Infinity;
   let latest = events[0]!;
-  const hours: Record<string, number> = {};
+  const releases = new Set<string>();
   for (const e of events) {
     if (e.timestamp < first) first = e.timestamp;
     if (e.timestamp >= last) {
       last = e.timestamp;
       latest = e;
     }
-    const hour = new Date(e.received * 1000).toISOString().slice(0, 13);
-    hours[hour] = (hours[hour] ?? 0) + 1;
+    if (e.release) releases.add(e.release);
   }
   const delta: IssueDelta = {
     count: events.length,
@@ -296,7 +346,9 @@ function aggregate(events: NormalizedEvent[], newUsers: number): IssueDelta {
     title: eventTitle(latest),
     culprit: eventCulprit(latest),
     metadata: eventMetadata(latest),
-    hours,
+    // Bucketed by processing time: a closed hour never changes, so it can leave the issue item.
+    hours: { [hour]: events.length },
+    releases: [...releases],
   };
   if (latest.release) delta.release = latest.release;
   return delta;
