@@ -1,0 +1,255 @@
+/**
+ * Fault drills on the local stack: a crash between any two writes of the
+ * grouping step, SES failing for a while, and the DynamoDB endpoint refusing
+ * connections or losing responses. Every drill ends with exact counts: no
+ * event lost, none counted twice, one alert per window.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
+import { startPoller, type Poller } from '#cdk/local/poller.ts';
+import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { SesMailer } from '#functions/lib/aws.ts';
+import { DynamoStore } from '#functions/lib/dynamo.ts';
+import type { GroupDeps } from '#shared/pipeline/group.ts';
+import type { Mailer } from '#shared/ports.ts';
+import { inbox } from '../helpers/api.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { bugEvent, inParallel, postEvent, queueMessage, record } from '../unit/pipeline/events.ts';
+
+let stack: LocalStack;
+let dataDir: string;
+let store: DynamoStore;
+let groupModule: typeof import('#functions/group.ts');
+let groupingModule: typeof import('#shared/pipeline/group.ts');
+let projectId: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ferret-faults-'));
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  // The drills run their own event source mapping with faulty ports.
+  await stack.poller.stop();
+  store = new DynamoStore(LOCAL_NAMES.table);
+  groupModule = await import('#functions/group.ts');
+  groupingModule = await import('#shared/pipeline/group.ts');
+  projectId = stack.installation.projectId;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const quiet = () => undefined;
+
+function grouper(overrides: Partial<GroupDeps>) {
+  return groupingModule.createGrouper(groupModule.groupDepsFromEnv({ log: quiet, ...overrides }));
+}
+
+async function issueCount(bug: string): Promise<{ id: string; count: number; userCount: number } | undefined> {
+  const { issues } = await store.listIssues(projectId, { sort: 'date', limit: 100 });
+  const issue = issues.find((i) => i.title.includes(`${bug} is not a function`));
+  return issue && { id: issue.id, count: issue.count, userCount: issue.userCount };
+}
+
+const mailsAbout = async (issueId: string) => (await inbox(stack)).filter((m) => (m.body.text ?? '').includes(`/issues/${issueId}/`));
+
+/** An IssueStore/EventStore wrapper that crashes once at a named step. */
+function crashOnce(step: 'applyDelta' | 'afterApply' | 'finishToken' | 'claimEvent', after = 0): Pick<GroupDeps, 'issues' | 'events'> & { crashed: () => boolean } {
+  let calls = 0;
+  let crashed = false;
+  const boom = () => {
+    crashed = true;
+    throw new Error(`simulated crash at ${step}`);
+  };
+  const issues = Object.create(store) as DynamoStore;
+  const events = Object.create(store) as DynamoStore;
+  if (step === 'applyDelta') issues.applyDelta = async (...args) => (crashed ? store.applyDelta(...args) : boom());
+  if (step === 'afterApply')
+    issues.applyDelta = async (...args) => {
+      const result = await store.applyDelta(...args);
+      return crashed ? result : boom();
+    };
+  if (step === 'finishToken') issues.finishToken = async (...args) => (crashed ? store.finishToken(...args) : boom());
+  if (step === 'claimEvent') events.claimEvent = async (...args) => (crashed || calls++ < after ? store.claimEvent(...args) : boom());
+  return { issues, events, crashed: () => crashed };
+}
+
+describe('a crash between two writes of the grouping step', () => {
+  for (const step of ['claimEvent', 'applyDelta', 'afterApply', 'finishToken'] as const) {
+    it(`counts every event once when the batch is redelivered after a crash at ${step}`, async () => {
+      const bug = `crash${step}`;
+      const records = Array.from({ length: 20 }, (_, i) => record(projectId, bugEvent({ bug, user: `u${i % 4}` })));
+      const faulty = crashOnce(step, 7);
+      const process = grouper({ issues: faulty.issues, events: faulty.events });
+      const failed = await process(records);
+      expect(faulty.crashed()).toBe(true);
+      expect(failed.length).toBeGreaterThan(0);
+      // The queue redelivers the whole batch (a crash loses the partial-failure report too).
+      expect(await process(records)).toEqual([]);
+      expect(await process(records)).toEqual([]);
+      expect(await issueCount(bug)).toMatchObject({ count: 20, userCount: 4 });
+    });
+  }
+
+  it('sends the new-issue alert once when the crash came after the counting write', async () => {
+    const bug = 'crashalert';
+    const records = [record(projectId, bugEvent({ bug }))];
+    const faulty = crashOnce('afterApply');
+    const process = grouper({ issues: faulty.issues, events: faulty.events });
+    expect(await process(records)).toHaveLength(1);
+    expect(await process(records)).toEqual([]);
+    const issue = (await issueCount(bug))!;
+    expect(issue.count).toBe(1);
+    await waitFor(async () => (await mailsAbout(issue.id)).length > 0, 'the alert email');
+    await process(records);
+    expect(await mailsAbout(issue.id)).toHaveLength(1);
+  });
+
+  it('counts once when two workers get the same messages at the same time', async () => {
+    const bug = 'twins';
+    const records = Array.from({ length: 30 }, () => record(projectId, bugEvent({ bug })));
+    const a = grouper({});
+    const b = grouper({});
+    let pending = records;
+    for (let round = 0; round < 5 && pending.length > 0; round++) {
+      const [fa, fb] = await Promise.all([a(pending), b(pending)]);
+      const failed = new Set([...fa, ...fb]);
+      pending = records.filter((r) => failed.has(r.messageId));
+    }
+    expect(pending).toEqual([]);
+    expect((await issueCount(bug))!.count).toBe(30);
+  });
+});
+
+/** A TCP proxy in front of an endpoint that can refuse connections or swallow responses. */
+function faultyProxy(target: URL) {
+  let mode: 'pass' | 'refuse' | 'drop' = 'pass';
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    if (mode === 'refuse') return client.destroy();
+    sockets.add(client);
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(upstream);
+    client.pipe(upstream);
+    upstream.on('data', (chunk) => {
+      // The request reached DynamoDB and was applied; the answer is lost on the way back.
+      if (mode === 'drop') {
+        client.destroy();
+        upstream.destroy();
+      } else client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  return {
+    async listen(): Promise<string> {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    set(next: typeof mode) {
+      mode = next;
+      if (next === 'refuse') for (const s of sockets) s.destroy();
+    },
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+async function runPoller(processBatch: ReturnType<typeof grouper>): Promise<Poller> {
+  const sqs = new SQSClient({});
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.emulators.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  sqs.destroy();
+  return startPoller({ queueUrl: stack.emulators.queueUrl, queueArn: arn, handler: groupModule.sqsBatchHandler(processBatch), retryDelaySeconds: 1, batchingWindowSeconds: 0.2, concurrency: 2 });
+}
+
+async function deadLetters(): Promise<Array<{ body: string; reason: string | undefined }>> {
+  const sqs = new SQSClient({});
+  const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.emulators.dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+  sqs.destroy();
+  return (out.Messages ?? []).map((m) => ({ body: m.Body ?? '', reason: m.MessageAttributes?.['reason']?.StringValue }));
+}
+
+describe('the pipeline under failing dependencies', () => {
+  it('sends exactly one alert after SES fails for a while, and dead-letters a poison message', async () => {
+    let sesDown = true;
+    let refused = 0;
+    const ses = new SesMailer(undefined);
+    const mailer: Mailer = {
+      async send(mail) {
+        if (sesDown) {
+          refused++;
+          throw new Error('SES: connection refused');
+        }
+        await ses.send(mail);
+      },
+    };
+    const poller = await runPoller(grouper({ mailer }));
+    try {
+      const event = bugEvent({ bug: 'sesdown' });
+      expect(await postEvent(stack.url, projectId, stack.installation.publicKey, event)).toBe(200);
+      // The SDK retried: the same event arrives again while SES is down.
+      expect(await postEvent(stack.url, projectId, stack.installation.publicKey, event)).toBe(200);
+      const sqs = new SQSClient({});
+      await sqs.send(new SendMessageCommand({ QueueUrl: stack.emulators.queueUrl, MessageBody: '{"v": 1, "projectId": 42' }));
+      sqs.destroy();
+
+      await waitFor(() => refused >= 2, 'two refused sends');
+      const issue = (await waitFor(() => issueCount('sesdown'), 'the issue'))!;
+      expect(await mailsAbout(issue.id)).toHaveLength(0);
+      sesDown = false;
+      await waitFor(async () => (await mailsAbout(issue.id)).length > 0, 'the alert after SES recovers');
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await mailsAbout(issue.id)).toHaveLength(1);
+      expect((await issueCount('sesdown'))!.count).toBe(1);
+      const dead = await waitFor(async () => {
+        const d = await deadLetters();
+        return d.length > 0 ? d : undefined;
+      }, 'the poison message in the dead-letter queue');
+      expect(dead).toEqual([{ body: '{"v": 1, "projectId": 42', reason: 'message body is not JSON' }]);
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('recovers from DynamoDB refusing connections and losing responses with no lost and no double-counted event', async () => {
+    const proxy = faultyProxy(new URL(stack.emulators.endpoints.dynamodb));
+    const endpoint = await proxy.listen();
+    const flaky = new DynamoStore(LOCAL_NAMES.table, new DynamoDBClient({ endpoint, maxAttempts: 2 }));
+    const poller = await runPoller(grouper({ projects: flaky, issues: flaky, events: flaky, alerts: flaky }));
+    try {
+      const events = Array.from({ length: 200 }, (_, i) => bugEvent({ bug: 'dynamodown', user: `u${i % 5}` }));
+      const sending = inParallel(events, 8, async (e) => expect(await postEvent(stack.url, projectId, stack.installation.publicKey, e)).toBe(200));
+      await new Promise((r) => setTimeout(r, 300));
+      proxy.set('drop');
+      await new Promise((r) => setTimeout(r, 1200));
+      proxy.set('refuse');
+      await new Promise((r) => setTimeout(r, 1200));
+      proxy.set('pass');
+      await sending;
+      await waitFor(async () => (await issueCount('dynamodown'))?.count === 200, 'all 200 events counted', 45_000, 250);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await issueCount('dynamodown')).toMatchObject({ count: 200, userCount: 5 });
+      expect(await deadLetters()).toEqual([]);
+    } finally {
+      await poller.stop();
+      await proxy.close();
+    }
+  });
+});
+
+void queueMessage;
