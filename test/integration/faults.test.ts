@@ -21,7 +21,7 @@ import type { GroupDeps } from '#shared/pipeline/group.ts';
 import type { Mailer } from '#shared/ports.ts';
 import { inbox } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { bugEvent, inParallel, postEvent, queueMessage, record } from '../unit/pipeline/events.ts';
+import { bugEvent, inParallel, postEvent, record } from '../unit/pipeline/events.ts';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -252,4 +252,3 @@ describe('the pipeline under failing dependencies', () => {
   });
 });
 
-void queueMessage;

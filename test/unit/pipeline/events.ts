@@ -35,7 +35,7 @@ export function queueMessage(projectId: string, event: Record<string, unknown>, 
   return { v: 1, projectId, publicKey: 'k', receivedAt, eventId: String(event['event_id']), items: [{ type: 'event', headers: {}, text: JSON.stringify(event) }] };
 }
 
-export function record(projectId: string, event: Record<string, unknown>, messageId = randomUUID()) {
+export function record(projectId: string, event: Record<string, unknown>, messageId: string = randomUUID()) {
   return { messageId, body: JSON.stringify(queueMessage(projectId, event)) };
 }
 

@@ -1,0 +1,169 @@
+/**
+ * The grouping Lambda's edges with mocked AWS clients: batch failures mapped
+ * for ReportBatchItemFailures, dead letters carrying their reason, and the
+ * DynamoDB adapter's exactly-once answers.
+ */
+import { GetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqsEventQueue } from '#functions/lib/aws.ts';
+import { DynamoStore } from '#functions/lib/dynamo.ts';
+import { ENV } from '#shared/infra.ts';
+import { IssueMergedError, TokenFencedError } from '#shared/pipeline/errors.ts';
+import { mintToken } from '#shared/pipeline/token.ts';
+import type { IssueDelta } from '#shared/ports.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+afterEach(() => {
+  ddb.reset();
+  sqs.reset();
+});
+
+const delta = (patch: Partial<IssueDelta> = {}): IssueDelta => ({
+  count: 2,
+  firstSeen: '2026-11-24T21:00:00.000Z',
+  lastSeen: '2026-11-24T21:00:01.000Z',
+  newUsers: 0,
+  level: 'error',
+  title: 'TypeError: x',
+  culprit: 'x',
+  metadata: {},
+  hours: { '2026-11-24T21': 2 },
+  ...patch,
+});
+const issueItem = (patch: Record<string, unknown> = {}) => ({ pk: 'ISSUE#9', sk: 'ISSUE', id: '9', projectId: '1', status: 'unresolved', count: 4, userCount: 1, applied: {}, hours: {}, hashes: ['h'], ...patch });
+const now = new Date('2026-11-24T21:30:00Z');
+
+describe('the grouping handler', () => {
+  it('reports exactly the failed messages as batchItemFailures', async () => {
+    Object.assign(process.env, {
+      [ENV.table]: 'ferret',
+      [ENV.payloadBucket]: 'payloads',
+      [ENV.queueUrl]: 'http://127.0.0.1:1/q',
+      [ENV.deadLetterQueueUrl]: 'http://127.0.0.1:1/dlq',
+      [ENV.mailFrom]: 'ferret@example.com',
+      [ENV.portalUrl]: 'https://ferret.example.com',
+      AWS_REGION: 'us-east-1',
+    });
+    const { sqsBatchHandler } = await import('#functions/group.ts');
+    const handler = sqsBatchHandler(async (records) => records.filter((r) => r.body === 'bad').map((r) => r.messageId));
+    const record = (messageId: string, body: string) => ({ messageId, body }) as never;
+    const res = await handler({ Records: [record('a', 'ok'), record('b', 'bad'), record('c', 'ok')] });
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+  });
+});
+
+describe('the dead-letter queue adapter', () => {
+  it('sends the message body unchanged with its reason as a message attribute', async () => {
+    sqs.on(SendMessageCommand).resolves({});
+    await new SqsEventQueue('q', 'dlq', new SQSClient({ region: 'us-east-1' })).deadLetter('{"v":1', 'message body is not JSON');
+    const input = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ QueueUrl: 'dlq', MessageBody: '{"v":1', MessageAttributes: { reason: { DataType: 'String', StringValue: 'message body is not JSON' } } });
+  });
+});
+
+describe('the counting write', () => {
+  const store = () => new DynamoStore('ferret');
+
+  it('does not apply a token twice when the first write went through but its answer was lost', async () => {
+    const token = mintToken(now.getTime());
+    ddb.on(GetCommand).resolves({ Item: issueItem({ count: 6, applied: { [token]: { kind: 'seen', count: 2 } } }) });
+    const result = await store().applyDelta('9', delta(), token, now);
+    expect(result).toMatchObject({ kind: 'seen', issue: { count: 6 } });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('refuses a token at or before the fence', async () => {
+    const token = mintToken(now.getTime());
+    ddb.on(GetCommand).resolves({ Item: issueItem({ fence: now.getTime() }) });
+    await expect(store().applyDelta('9', delta(), token, now)).rejects.toBeInstanceOf(TokenFencedError);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('sends the events of a merged issue to its survivor', async () => {
+    ddb.on(GetCommand).resolves({ Item: issueItem({ mergedInto: '3' }) });
+    await expect(store().applyDelta('9', delta(), mintToken(now.getTime()), now)).rejects.toMatchObject(new IssueMergedError('9', '3'));
+  });
+
+  it('guards the write with the token, the fence and the merge, and records the token on the issue', async () => {
+    const token = mintToken(now.getTime());
+    ddb.on(GetCommand).resolves({ Item: issueItem() });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem({ count: 6 }) });
+    await store().applyDelta('9', delta(), token, now);
+    const input = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.ConditionExpression).toContain('attribute_not_exists(applied.#tok)');
+    expect(input.ConditionExpression).toContain('fence < :mint');
+    expect(input.ConditionExpression).toContain('attribute_not_exists(mergedInto)');
+    expect(input.ExpressionAttributeNames!['#tok']).toBe(token);
+    expect(input.ExpressionAttributeValues![':entry']).toEqual({ kind: 'seen', count: 2 });
+    expect(input.UpdateExpression).toContain('ADD #count :n, userCount :u');
+  });
+
+  it('keeps an issue resolved in a release for events of that release and regresses it for a newer one', async () => {
+    ddb.on(GetCommand).resolves({ Item: issueItem({ status: 'resolved', resolvedInRelease: '1.0' }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem() });
+    const same = await store().applyDelta('9', delta({ release: '1.0', releases: ['1.0'] }), mintToken(now.getTime()), now);
+    expect(same.kind).toBe('seen');
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.UpdateExpression).not.toContain('#status = :unresolved');
+    const newer = await store().applyDelta('9', delta({ release: '1.1', releases: ['1.0', '1.1'] }), mintToken(now.getTime()), now);
+    expect(newer).toMatchObject({ kind: 'regression', regressed: true });
+    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input.UpdateExpression).toContain('substatus = :regressed');
+  });
+
+  it('ends an ignore when the events it waited for arrive', async () => {
+    ddb.on(GetCommand).resolves({ Item: issueItem({ status: 'ignored', count: 4, ignoreCount: 6 }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem() });
+    const result = await store().applyDelta('9', delta({ count: 2 }), mintToken(now.getTime()), now);
+    expect(result).toMatchObject({ kind: 'reappeared', reappeared: true });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ConditionExpression).toContain('#count = :c0');
+  });
+});
+
+describe('settling another batch token', () => {
+  it('fences a token that never applied so its claims can be taken over', async () => {
+    const token = mintToken(now.getTime() - 60_000);
+    ddb.on(GetCommand, { Key: { pk: 'ISSUE#9', sk: 'ISSUE' } }).resolves({ Item: issueItem() });
+    ddb.on(GetCommand, { Key: { pk: `APPLY#${token}`, sk: 'APPLY' } }).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    expect(await new DynamoStore('ferret').settleToken('9', token)).toEqual({ fate: 'void' });
+    const input = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toBe('SET fence = :mint');
+    expect(input.ConditionExpression).toContain('attribute_not_exists(applied.#tok)');
+  });
+
+  it('reports a token applied but not finished with what it did', async () => {
+    const token = mintToken(now.getTime() - 60_000);
+    ddb.on(GetCommand).resolves({ Item: issueItem({ applied: { [token]: { kind: 'regression', count: 3 } } }) });
+    expect(await new DynamoStore('ferret').settleToken('9', token)).toEqual({ fate: 'pending', issueId: '9', entry: { kind: 'regression', count: 3 } });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('reports a finished token without fencing anything', async () => {
+    const token = mintToken(now.getTime() - 60_000);
+    ddb.on(GetCommand, { Key: { pk: 'ISSUE#9', sk: 'ISSUE' } }).resolves({ Item: issueItem() });
+    ddb.on(GetCommand, { Key: { pk: `APPLY#${token}`, sk: 'APPLY' } }).resolves({ Item: { pk: `APPLY#${token}`, sk: 'APPLY' } });
+    expect(await new DynamoStore('ferret').settleToken('9', token)).toEqual({ fate: 'finished' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('alert windows', () => {
+  it('neither merges nor sends again for the batch whose email already went out', async () => {
+    const token = mintToken(now.getTime());
+    const err = Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+    ddb.on(UpdateCommand).rejects(err);
+    ddb.on(GetCommand).resolves({ Item: { pk: 'ALERT#r#9', sk: 'ALERT', expiresAt: 2_000_000_000, token, sent: true } });
+    expect(await new DynamoStore('ferret').claimAlert('r', '9', 2_000_000_100, 1_900_000_000, 4, token)).toEqual({ claimed: false, merged: 0 });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('gives the window back to the same batch when its email never went out', async () => {
+    const token = mintToken(now.getTime());
+    const err = Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+    ddb.on(UpdateCommand).rejects(err);
+    ddb.on(GetCommand).resolves({ Item: { pk: 'ALERT#r#9', sk: 'ALERT', expiresAt: 2_000_000_000, token, sent: false, claimedMerged: 7 } });
+    expect(await new DynamoStore('ferret').claimAlert('r', '9', 2_000_000_100, 1_900_000_000, 4, token)).toEqual({ claimed: true, merged: 7 });
+  });
+});
