@@ -1,0 +1,121 @@
+/**
+ * Lifecycle behaviour that needs time to pass: alert windows and the "and N
+ * more times" count, and hourly counts moving off the issue for the 30-day
+ * chart. The grouping step runs directly on the local stack's table with a
+ * clock the test moves.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
+import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { DynamoStore } from '#functions/lib/dynamo.ts';
+import type { AlertRule } from '#shared/alerts/rules.ts';
+import type { GroupDeps } from '#shared/pipeline/group.ts';
+import type { Mail } from '#shared/ports.ts';
+import { bugEvent, record } from '../unit/pipeline/events.ts';
+
+let stack: LocalStack;
+let dataDir: string;
+let store: DynamoStore;
+let createGrouper: typeof import('#shared/pipeline/group.ts').createGrouper;
+let groupDepsFromEnv: typeof import('#functions/group.ts').groupDepsFromEnv;
+let projectId: string;
+const T0 = Date.parse('2026-11-24T10:00:00Z');
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ferret-clock-'));
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  await stack.poller.stop();
+  store = new DynamoStore(LOCAL_NAMES.table);
+  ({ createGrouper } = await import('#shared/pipeline/group.ts'));
+  ({ groupDepsFromEnv } = await import('#functions/group.ts'));
+  projectId = stack.installation.projectId;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function clockGrouper(clock: { now: number }, mails: Mail[], overrides: Partial<GroupDeps> = {}) {
+  return createGrouper(groupDepsFromEnv({ now: () => clock.now, mailer: { send: async (m) => void mails.push(m) }, log: () => undefined, ...overrides }));
+}
+
+const tagged = (bug: string, tag: string) => ({ ...bugEvent({ bug, timestamp: T0 / 1000 }), tags: { drill: tag } });
+
+async function issueOf(bug: string) {
+  const { issues } = await store.listIssues(projectId, { sort: 'date', limit: 100 });
+  return issues.find((i) => i.title.includes(`${bug} is not a function`))!;
+}
+
+describe('alert windows', () => {
+  it('sends one email per window, counts the events inside it, and says so in the next email', async () => {
+    const rule: AlertRule = {
+      id: 'every-event',
+      projectId: stack.installation.projectId,
+      name: 'Every event of the drill',
+      actionMatch: 'any',
+      conditions: [{ id: 'event_frequency', value: 0, intervalMinutes: 1 }],
+      filters: [{ id: 'tag', key: 'drill', value: 'window' }],
+      actions: [{ id: 'email', targetType: 'members' }],
+      frequencyMinutes: 5,
+      enabled: true,
+      dateCreated: new Date(T0).toISOString(),
+    };
+    await store.putRule(rule);
+    const clock = { now: T0 };
+    const mails: Mail[] = [];
+    const a = clockGrouper(clock, mails);
+    const b = clockGrouper(clock, mails);
+    const batch = (n: number) => Array.from({ length: n }, () => record(projectId, tagged('windowed', 'window')));
+
+    expect(await a(batch(1))).toEqual([]);
+    const ours = () => mails.filter((m) => m.subject.includes('windowed') && m.text.includes('Every event of the drill'));
+    expect(ours()).toHaveLength(1);
+
+    // Inside the window: two workers at once, and a redelivered batch, send nothing more and are counted once.
+    clock.now = T0 + 60_000;
+    const second = batch(2);
+    const [fa, fb] = await Promise.all([a(second), b(batch(3))]);
+    expect([...fa, ...fb]).toEqual([]);
+    expect(await a(second)).toEqual([]);
+    expect(ours()).toHaveLength(1);
+
+    clock.now = T0 + 6 * 60_000;
+    expect(await b(batch(1))).toEqual([]);
+    expect(ours()).toHaveLength(2);
+    expect(ours()[1]!.text).toContain('and 5 more times since the last alert');
+    expect((await issueOf('windowed')).count).toBe(7);
+    await store.deleteRule(projectId, rule.id);
+  });
+});
+
+describe('hourly counts', () => {
+  it('keeps open hours on the issue and moves closed ones to hour items, with the same 24-hour and 30-day totals', async () => {
+    const clock = { now: T0 };
+    const g = clockGrouper(clock, []);
+    for (const [offsetHours, n] of [[0, 3], [1, 2], [5, 4]] as const) {
+      clock.now = T0 + offsetHours * 3_600_000 + 60_000;
+      expect(await g(Array.from({ length: n }, () => record(projectId, bugEvent({ bug: 'hourly', timestamp: clock.now / 1000 }))))).toEqual([]);
+    }
+    const issue = await issueOf('hourly');
+    expect(issue.count).toBe(9);
+    const item = (await store.doc.send(new GetCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `ISSUE#${issue.id}`, sk: 'ISSUE' } }))).Item!;
+    // Hours 10 and 11 closed more than two hours before the last batch: they left the hot item.
+    expect(Object.keys(item['hours'])).toEqual(['2026-11-24T15']);
+    const rolled = await store.doc.send(new GetCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `ISSUE#${issue.id}`, sk: 'HOUR#2026-11-24T10' } }));
+    expect(rolled.Item?.['count']).toBe(3);
+
+    const day = await store.hourlyCounts(issue.id, 24, new Date(clock.now));
+    expect(day.filter(([, n]) => n > 0)).toEqual([
+      [T0 / 1000, 3],
+      [T0 / 1000 + 3600, 2],
+      [T0 / 1000 + 5 * 3600, 4],
+    ]);
+    const month = await store.hourlyCounts(issue.id, 720, new Date(clock.now + 10 * 86_400_000));
+    expect(month.reduce((sum, [, n]) => sum + n, 0)).toBe(9);
+  });
+});
