@@ -125,10 +125,11 @@ describe('the issue lifecycle', () => {
     const back = await issueWithCount('sleeper', 4);
     expect(back.status).toBe('unresolved');
     const mails = await waitFor(async () => {
-      const m = (await mailsAbout(issue.id)).filter((x) => (x.body.text ?? '').toLowerCase().includes('reappeared') || (x.body.text ?? '').includes('again'));
+      const m = (await mailsAbout(issue.id)).filter((x) => (x.body.text ?? '').includes('Issue came back'));
       return m.length > 0 ? m : undefined;
     }, 'the reappeared email');
-    expect(mails.length).toBeGreaterThanOrEqual(1);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.body.text).toContain('Reappeared issues');
     await apiSend(stack, 'DELETE', `${PROJECT}/rules/${rule.body.id}/`);
   });
 

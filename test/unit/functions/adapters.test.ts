@@ -3,7 +3,7 @@
  * for ReportBatchItemFailures, dead letters carrying their reason, and the
  * DynamoDB adapter's exactly-once answers.
  */
-import { GetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,6 +118,21 @@ describe('the counting write', () => {
     const result = await store().applyDelta('9', delta({ count: 2 }), mintToken(now.getTime()), now);
     expect(result).toMatchObject({ kind: 'reappeared', reappeared: true });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ConditionExpression).toContain('#count = :c0');
+  });
+
+  it('ends an ignore for a duration once the time has passed, not before', async () => {
+    ddb.on(GetCommand).resolves({ Item: issueItem({ status: 'ignored', ignoreUntil: '2026-11-24T21:20:00.000Z' }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem() });
+    expect((await store().applyDelta('9', delta(), mintToken(now.getTime()), now)).kind).toBe('reappeared');
+    ddb.on(GetCommand).resolves({ Item: issueItem({ status: 'ignored', ignoreUntil: '2026-11-24T22:00:00.000Z' }) });
+    expect((await store().applyDelta('9', delta(), mintToken(now.getTime()), now)).kind).toBe('seen');
+  });
+
+  it('stores "ignore until N more events" as the total to reach', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem({ status: 'ignored' }) });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await store().setStatus('9', 'ignored', { ignoreCount: 3 });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.UpdateExpression).toContain('ignoreCount = if_not_exists(#count, :zero) + :ignoreCount');
   });
 });
 
