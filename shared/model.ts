@@ -28,6 +28,8 @@ export interface Project {
   limitedUntil?: number;
   /** Events per minute allowed (0 = unlimited). */
   rateLimitPerMinute: number;
+  /** Events accepted per calendar month (0 or absent = unlimited). */
+  monthlyQuota?: number;
   /** Store client IPs (`{{auto}}` user.ip_address). */
   storeIp: boolean;
   /** Extra field names scrubbed beside the defaults. */

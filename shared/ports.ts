@@ -18,6 +18,13 @@ export interface ProjectStore {
   getKey(publicKey: string): Promise<ProjectKey | undefined>;
   listKeys(projectId: string): Promise<ProjectKey[]>;
   putKey(key: ProjectKey): Promise<void>;
+  /** Revokes a key for good. */
+  deleteKey(publicKey: string): Promise<void>;
+  /**
+   * Saves a changed project. A changed slug is claimed first (ConflictError when
+   * taken) and the old claim released after.
+   */
+  updateProject(project: Project, previousSlug: string): Promise<void>;
   /** Next numeric id from a named sequence (projects, issues, per-project short ids). */
   nextId(sequence: string): Promise<number>;
 }
@@ -117,6 +124,12 @@ export interface IssueStore {
    * they are hidden from lists. Idempotent; all issues must share a project.
    */
   mergeIssues(survivorId: string, otherIds: string[]): Promise<Issue>;
+  /**
+   * A project's events per hour for the last `hours` hours, oldest first: the
+   * sum over the issues seen in that window (at most `maxIssues` of them, the
+   * most recently seen; `partial` says when more were left out).
+   */
+  projectHourlyCounts(projectId: string, hours: number, now: Date, maxIssues: number): Promise<{ series: Array<[number, number]>; partial: boolean }>;
   /** Hourly counts for the last `hours` hours, oldest first. */
   hourlyCounts(issueId: string, hours: number, now: Date): Promise<Array<[number, number]>>;
   /** Claims a user on an issue for a token; the first claim makes the user new to the issue. */

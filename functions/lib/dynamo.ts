@@ -190,6 +190,37 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     );
   }
 
+  async deleteKey(publicKey: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `KEY#${publicKey}`, sk: 'KEY' } }));
+  }
+
+  async updateProject(project: Project, previousSlug: string): Promise<void> {
+    const renamed = project.slug !== previousSlug;
+    if (renamed) {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `ORG#${project.orgSlug}`, sk: `SLUG#${project.slug}`, projectId: project.id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (e) {
+        if (isConditionFailure(e)) throw new ConflictError(`a project with the slug ${project.slug} already exists`);
+        throw e;
+      }
+    }
+    // A whole-item put: the project item holds only the domain object and its index keys.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `PROJECT#${project.id}`, sk: 'PROJECT', gsi1pk: `ORG#${project.orgSlug}#PROJECTS`, gsi1sk: project.slug, ...project },
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+    if (renamed) await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `ORG#${project.orgSlug}`, sk: `SLUG#${previousSlug}` } }));
+  }
+
   async nextId(sequence: string): Promise<number> {
     const out = await this.doc.send(
       new UpdateCommand({
@@ -700,6 +731,30 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   private async lineage(issueId: string): Promise<{ item: Item | undefined; ids: string[] }> {
     const item = await this.get(`ISSUE#${issueId}`, 'ISSUE');
     return { item, ids: [issueId, ...((item?.['mergedIds'] as string[] | undefined) ?? [])] };
+  }
+
+  async projectHourlyCounts(projectId: string, hours: number, now: Date, maxIssues: number): Promise<{ series: Array<[number, number]>; partial: boolean }> {
+    const end = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+    const start = end - (hours - 1) * 3_600_000;
+    // Only issues seen inside the window can have counts in it; the last-seen index finds them.
+    const items = await this.queryAll(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk >= :since',
+        FilterExpression: 'attribute_not_exists(mergedInto)',
+        ExpressionAttributeValues: { ':p': `PROJECT#${projectId}#ISSUES`, ':since': new Date(start).toISOString() },
+        ProjectionExpression: '#id',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ScanIndexForward: false,
+      },
+      maxIssues + 1,
+    );
+    const ids = items.map((i) => String(i['id']));
+    const partial = ids.length > maxIssues;
+    const perIssue = await Promise.all(ids.slice(0, maxIssues).map((id) => this.hourlyCounts(id, hours, now)));
+    const series: Array<[number, number]> = [];
+    for (let i = 0, t = start; t <= end; i++, t += 3_600_000) series.push([t / 1000, perIssue.reduce((sum, s) => sum + (s[i]?.[1] ?? 0), 0)]);
+    return { series, partial };
   }
 
   async hourlyCounts(issueId: string, hours: number, now: Date): Promise<Array<[number, number]>> {

@@ -11,6 +11,10 @@ import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '
 import type { AlertStore, EventStore, IssueQuery, IssueStore, ProjectStore } from '../ports.ts';
 import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
+import { applyKeyUpdate, applyProjectUpdate, parseKeyCreate } from './project-settings.ts';
+
+/** Projects whose 24 h series is summed per project list call, and issues per project summed. */
+const STATS_MAX_ISSUES = 100;
 
 export interface ApiPrincipal {
   userId: string;
@@ -124,9 +128,21 @@ export function createApi(deps: ApiDeps) {
     return ok([{ id: principal.userId, email: principal.email ?? principal.userId, name: principal.email ?? principal.userId, role: 'owner' }]);
   });
 
-  route('GET', '/organizations/{org}/projects', 'project:read', async (_req, p, principal) => {
+  route('GET', '/organizations/{org}/projects', 'project:read', async (req, p, principal) => {
     const projects = await deps.projects.listProjects(org(principal, p['org']!));
-    return ok(projects.map((x) => projectJson(x)));
+    const period = req.query['statsPeriod'];
+    if (period === undefined || period === '') return ok(projects.map((x) => projectJson(x)));
+    // Sentry answers `stats` as a bare series of [epoch s, count] for the asked period.
+    if (period !== '24h') throw new ValidationError('statsPeriod: only 24h is served on the project list');
+    const now = deps.now();
+    return ok(
+      await Promise.all(
+        projects.map(async (x) => {
+          const { series, partial } = await deps.issues.projectHourlyCounts(x.id, 24, now, STATS_MAX_ISSUES);
+          return projectJson(x, { stats: series, statsPartial: partial });
+        }),
+      ),
+    );
   });
 
   const createProject: Handler = async (req, p, principal) => {
@@ -149,6 +165,46 @@ export function createApi(deps: ApiDeps) {
     const proj = await project(principal, p['org']!, p['project']!);
     const keys = await deps.projects.listKeys(proj.id);
     return ok(keys.map((k) => keyJson(k, deps.dsnBaseUrl)));
+  });
+
+  route('PUT', '/projects/{org}/{project}', 'project:write', async (req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const updated = applyProjectUpdate(proj, req.body);
+    await deps.projects.updateProject(updated, proj.slug);
+    return ok(projectJson(updated));
+  });
+
+  const keyOf = async (proj: Project, keyId: string) => {
+    const key = await deps.projects.getKey(keyId);
+    if (!key || key.projectId !== proj.id) throw new NotFoundError(`key ${keyId} not found`);
+    return key;
+  };
+
+  route('POST', '/projects/{org}/{project}/keys', 'project:write', async (req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const { label } = parseKeyCreate(req.body);
+    const key = { publicKey: randomBytes(16).toString('hex'), projectId: proj.id, label, isActive: true, dateCreated: deps.now().toISOString() };
+    await deps.projects.putKey(key);
+    return { status: 201, body: keyJson(key, deps.dsnBaseUrl) };
+  });
+
+  route('GET', '/projects/{org}/{project}/keys/{keyId}', 'project:read', async (_req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    return ok(keyJson(await keyOf(proj, p['keyId']!), deps.dsnBaseUrl));
+  });
+
+  route('PUT', '/projects/{org}/{project}/keys/{keyId}', 'project:write', async (req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const key = applyKeyUpdate(await keyOf(proj, p['keyId']!), req.body);
+    await deps.projects.putKey(key);
+    return ok(keyJson(key, deps.dsnBaseUrl));
+  });
+
+  route('DELETE', '/projects/{org}/{project}/keys/{keyId}', 'project:admin', async (_req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const key = await keyOf(proj, p['keyId']!);
+    await deps.projects.deleteKey(key.publicKey);
+    return { status: 204, body: null };
   });
 
   route('GET', '/projects/{org}/{project}/issues', 'event:read', async (req, p, principal) => {

@@ -18,7 +18,18 @@ export function projectJson(p: Project, extra: Record<string, unknown> = {}) {
     organization: { slug: p.orgSlug },
     status: 'active',
     isMember: true,
-    options: { retentionDays: p.retentionDays, rateLimitPerMinute: p.rateLimitPerMinute, storeIp: p.storeIp, sensitiveFields: p.sensitiveFields, safeFields: p.safeFields },
+    options: {
+      retentionDays: p.retentionDays,
+      rateLimitPerMinute: p.rateLimitPerMinute,
+      monthlyQuota: p.monthlyQuota ?? 0,
+      storeIp: p.storeIp,
+      sensitiveFields: p.sensitiveFields,
+      safeFields: p.safeFields,
+    },
+    // Sentry's names for the same settings, read by its API clients.
+    sensitiveFields: p.sensitiveFields,
+    safeFields: p.safeFields,
+    scrubIPAddresses: !p.storeIp,
     ...extra,
   };
 }

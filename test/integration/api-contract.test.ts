@@ -20,6 +20,8 @@ let issueId: string;
 let eventId: string;
 const OTHER_TOKEN = 'frt_other_org_token';
 const READONLY_TOKEN = 'frt_read_only_token';
+/** A key of the default project that only the tenancy checks name (they must never change it). */
+const SPARE_KEY = 'c'.repeat(32);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ferret-api-'));
@@ -27,6 +29,8 @@ beforeAll(async () => {
   const store = new DynamoStore(LOCAL_NAMES.table);
   await store.putOrganization({ slug: 'other', name: 'Other', dateCreated: new Date().toISOString() });
   await store.putToken({ hash: hashToken(OTHER_TOKEN), userId: 'mallory', scopes: ['org:read', 'project:admin', 'event:admin'], orgSlug: 'other', label: 'other' });
+  const defaultProject = await store.getProjectBySlug('ferret', 'default');
+  await store.putKey({ publicKey: SPARE_KEY, projectId: defaultProject!.id, label: 'Spare', isActive: true, dateCreated: new Date().toISOString() });
   await store.putToken({ hash: hashToken(READONLY_TOKEN), userId: 'reader', scopes: ['org:read', 'project:read', 'event:read'], orgSlug: 'ferret', label: 'reader' });
 
   const dsn = new URL(stack.dsn);
@@ -62,7 +66,12 @@ const routes = (): Array<[method: string, path: string, body?: unknown]> => [
   ['POST', '/organizations/ferret/projects/', { name: 'Intruder' }],
   ['POST', '/teams/ferret/ferret/projects/', { name: 'Intruder two' }],
   ['GET', '/projects/ferret/default/'],
+  ['PUT', '/projects/ferret/default/', { options: { retentionDays: 7 } }],
   ['GET', '/projects/ferret/default/keys/'],
+  ['POST', '/projects/ferret/default/keys/', { name: 'Intruder' }],
+  ['GET', `/projects/ferret/default/keys/${SPARE_KEY}/`],
+  ['PUT', `/projects/ferret/default/keys/${SPARE_KEY}/`, { isActive: false }],
+  ['DELETE', `/projects/ferret/default/keys/${SPARE_KEY}/`],
   ['GET', '/projects/ferret/default/issues/'],
   ['PUT', `/projects/ferret/default/issues/?id=${issueId}`, { status: 'resolved' }],
   ['GET', `/organizations/ferret/issues/${issueId}/`],
@@ -190,5 +199,148 @@ describe('portal API contract', () => {
     expect(deleted.status).toBe(202);
     const gone = await apiGet(stack, `/organizations/ferret/issues/${issueId}/`);
     expect(gone.status).toBe(404);
+  });
+});
+
+/** Sends one minimal event to a DSN; answers the HTTP status. */
+async function sendTo(dsn: string, message: string): Promise<number> {
+  const u = new URL(dsn);
+  const res = await fetch(`${stack.url}/api${u.pathname}/store/?sentry_key=${u.username}&sentry_version=7`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message, level: 'error', platform: 'other' }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('project settings (PUT /projects/{org}/{project}/)', () => {
+  it('saves the name, platform and every Ferret option, and answers them on GET', async () => {
+    const created = await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Settings one', platform: 'python' });
+    expect(created.status).toBe(201);
+    const put = await apiSend(stack, 'PUT', '/projects/ferret/settings-one/', {
+      name: 'Settings One',
+      platform: 'node',
+      options: { retentionDays: 30, rateLimitPerMinute: 120, monthlyQuota: 50_000, storeIp: true, sensitiveFields: ['card_number', ' pin ', 'pin'], safeFields: 'order_id\nsku' },
+    });
+    expect(put.status).toBe(200);
+    const got = await apiGet(stack, '/projects/ferret/settings-one/');
+    expect(got.body).toMatchObject({
+      name: 'Settings One',
+      slug: 'settings-one',
+      platform: 'node',
+      options: { retentionDays: 30, rateLimitPerMinute: 120, monthlyQuota: 50_000, storeIp: true, sensitiveFields: ['card_number', 'pin'], safeFields: ['order_id', 'sku'] },
+      sensitiveFields: ['card_number', 'pin'],
+      scrubIPAddresses: false,
+    });
+    // Sentry's top-level names work too, and fields left out keep their value.
+    const sentryShape = await apiSend(stack, 'PUT', '/projects/ferret/settings-one/', { scrubIPAddresses: true, safeFields: [] });
+    expect(sentryShape.status).toBe(200);
+    const again = await apiGet(stack, '/projects/ferret/settings-one/');
+    expect(again.body.options).toMatchObject({ storeIp: false, safeFields: [], retentionDays: 30, monthlyQuota: 50_000 });
+  });
+
+  it('refuses wrong values with a 400 naming the field, and changes nothing', async () => {
+    const bad: Array<[unknown, string]> = [
+      [{ options: { retentionDays: 0 } }, 'options.retentionDays'],
+      [{ options: { retentionDays: 366 } }, 'options.retentionDays'],
+      [{ options: { retentionDays: '30' } }, 'options.retentionDays'],
+      [{ options: { rateLimitPerMinute: -1 } }, 'options.rateLimitPerMinute'],
+      [{ options: { monthlyQuota: 1.5 } }, 'options.monthlyQuota'],
+      [{ options: { storeIp: 'yes' } }, 'options.storeIp'],
+      [{ sensitiveFields: 5 }, 'sensitiveFields'],
+      [{ safeFields: [1] }, 'safeFields'],
+      [{ name: '' }, 'name'],
+      [{ slug: 'Not A Slug' }, 'slug'],
+      [{ options: [] }, 'options'],
+      [[1, 2], 'body'],
+    ];
+    for (const [body, field] of bad) {
+      const res = await apiSend(stack, 'PUT', '/projects/ferret/default/', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.detail, JSON.stringify(body)).toContain(field);
+    }
+    const unchanged = await apiGet(stack, '/projects/ferret/default/');
+    expect(unchanged.body.options.retentionDays).toBe(90);
+    expect(unchanged.body.name).toBe('Default');
+  });
+
+  it('renames the slug, frees the old one and refuses a taken one (409)', async () => {
+    await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Slug before' });
+    const taken = await apiSend(stack, 'PUT', '/projects/ferret/slug-before/', { slug: 'default' });
+    expect(taken.status).toBe(409);
+    const moved = await apiSend(stack, 'PUT', '/projects/ferret/slug-before/', { slug: 'slug-after' });
+    expect(moved.status).toBe(200);
+    expect((await apiGet(stack, '/projects/ferret/slug-after/')).status).toBe(200);
+    expect((await apiGet(stack, '/projects/ferret/slug-before/')).status).toBe(404);
+    const reused = await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Slug before' });
+    expect(reused.status).toBe(201);
+    const slugs = (await apiGet<any[]>(stack, '/organizations/ferret/projects/')).body.map((p) => p.slug);
+    expect(slugs.filter((s) => s === 'slug-after' || s === 'slug-before').sort()).toEqual(['slug-after', 'slug-before']);
+  });
+});
+
+describe('client keys', () => {
+  it('creates, renames, disables, enables and revokes a key; ingest follows', async () => {
+    await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Keys project' });
+    const created = await apiSend(stack, 'POST', '/projects/ferret/keys-project/keys/', { name: 'Mobile app' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'Mobile app', label: 'Mobile app', isActive: true, public: created.body.id });
+    const dsn: string = created.body.dsn.public;
+    expect(dsn).toContain(`${created.body.id}@`);
+    const listed = await apiGet<any[]>(stack, '/projects/ferret/keys-project/keys/');
+    expect(listed.body.map((k) => k.name).sort()).toEqual(['Default', 'Mobile app']);
+
+    expect(await sendTo(dsn, 'through a new key')).toBe(200);
+
+    const renamed = await apiSend(stack, 'PUT', `/projects/ferret/keys-project/keys/${created.body.id}/`, { name: 'iOS app' });
+    expect(renamed.body).toMatchObject({ name: 'iOS app', isActive: true });
+    const disabled = await apiSend(stack, 'PUT', `/projects/ferret/keys-project/keys/${created.body.id}/`, { isActive: false });
+    expect(disabled.body).toMatchObject({ name: 'iOS app', isActive: false });
+    // Ingest caches keys for a few seconds: the disabled key is refused once the cache turns over.
+    await waitFor(async () => (await sendTo(dsn, 'through a disabled key')) === 403, 'the disabled key to be refused');
+    const enabled = await apiSend(stack, 'PUT', `/projects/ferret/keys-project/keys/${created.body.id}/`, { isActive: true });
+    expect(enabled.body.isActive).toBe(true);
+    await waitFor(async () => (await sendTo(dsn, 'through an enabled key')) === 200, 'the enabled key to be accepted');
+
+    const bad = await apiSend(stack, 'PUT', `/projects/ferret/keys-project/keys/${created.body.id}/`, { isActive: 'no' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain('isActive');
+
+    const revoked = await call('DELETE', `/projects/ferret/keys-project/keys/${created.body.id}/`, stack.token);
+    expect(revoked.status).toBe(204);
+    expect((await apiGet(stack, `/projects/ferret/keys-project/keys/${created.body.id}/`)).status).toBe(404);
+    await waitFor(async () => (await sendTo(dsn, 'through a revoked key')) === 403, 'the revoked key to be refused');
+  });
+
+  it('refuses a never-used revoked key at once, and keys of another project', async () => {
+    const created = await apiSend(stack, 'POST', '/projects/ferret/default/keys/', {});
+    expect(created.body.name).toBe('Default');
+    expect((await call('DELETE', `/projects/ferret/default/keys/${created.body.id}/`, stack.token)).status).toBe(204);
+    expect(await sendTo(created.body.dsn.public, 'revoked before use')).toBe(403);
+    const other = await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Key owner' });
+    const foreign = (await apiGet<any[]>(stack, `/projects/ferret/${other.body.slug}/keys/`)).body[0].id;
+    expect((await apiSend(stack, 'PUT', `/projects/ferret/default/keys/${foreign}/`, { isActive: false })).status).toBe(404);
+    expect((await call('DELETE', `/projects/ferret/default/keys/${foreign}/`, stack.token)).status).toBe(404);
+  });
+});
+
+describe('project list stats', () => {
+  it('answers a 24 h series per project with the events counted, and none without statsPeriod', async () => {
+    const created = await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Counted' });
+    const dsn = (await apiGet<any[]>(stack, '/projects/ferret/counted/keys/')).body[0].dsn.public;
+    for (const m of ['one', 'two', 'two']) expect(await sendTo(dsn, `counted ${m}`)).toBe(200);
+    const counted = await waitFor(async () => {
+      const { body } = await apiGet<any[]>(stack, '/organizations/ferret/projects/?statsPeriod=24h');
+      const p = body.find((x) => x.id === created.body.id);
+      const total = p.stats.reduce((a: number, [, n]: [number, number]) => a + n, 0);
+      return total === 3 ? p : undefined;
+    }, 'three events counted');
+    expect(counted.stats).toHaveLength(24);
+    expect(counted.stats.at(-1)[1]).toBe(3);
+    expect(counted.stats.every(([t]: [number, number]) => Number.isInteger(t) && t % 3600 === 0)).toBe(true);
+    const plain = await apiGet<any[]>(stack, '/organizations/ferret/projects/');
+    expect(plain.body.find((x) => x.id === created.body.id).stats).toBeUndefined();
+    expect((await apiGet(stack, '/organizations/ferret/projects/?statsPeriod=90d')).status).toBe(400);
   });
 });
