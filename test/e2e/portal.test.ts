@@ -164,20 +164,63 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     const described = await rule.textContent();
     expect(described).toMatch(/First seen, Regression · at most every \d+ min/);
     expect(described).not.toContain('undefined');
-    await page.getByRole('heading', { name: 'Retention and rate limit' }).waitFor();
+    await page.getByRole('heading', { name: 'Project, retention and limits' }).waitFor();
     expect(await page.getByRole('tabpanel').first().textContent()).toContain(stack.dsn);
     await shoot('settings');
   });
 
-  // Expected to fail until the portal API serves Sentry's PUT /projects/{org}/{project}/; it answers 405 today.
-  it.fails('saves the retention from the settings page', async () => {
+  it('saves retention, limits and scrubbing options from the settings page', async () => {
     await page.goto(`${stack.url}/settings/ferret/projects/default/`);
     await page.getByRole('spinbutton', { name: 'Keep events for' }).fill('30');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('spinbutton', { name: 'Events per minute' }).fill('600');
+    await page.getByRole('spinbutton', { name: 'Monthly quota' }).fill('100000');
+    await page.getByLabel('Store client IP addresses').check();
+    await page.getByRole('textbox', { name: 'Additional sensitive fields' }).fill('card_number\n ssn \n');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').or(page.locator('form.limits [role="alert"]')).waitFor();
     expect(await page.locator('form.limits [role="alert"]').count()).toBe(0);
     const project = await apiGet(stack, `/projects/${stack.installation.orgSlug}/${stack.installation.projectSlug}/`);
-    expect(project.body.options.retentionDays).toBe(30);
+    expect(project.body.options).toMatchObject({ retentionDays: 30, rateLimitPerMinute: 600, monthlyQuota: 100_000, storeIp: true, sensitiveFields: ['card_number', 'ssn'] });
+
+    // A value the API refuses is shown beside the form, in the API's words.
+    await page.getByRole('spinbutton', { name: 'Keep events for' }).evaluate((el) => el.removeAttribute('max'));
+    await page.getByRole('spinbutton', { name: 'Keep events for' }).fill('4000');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    expect(await page.locator('form.limits [role="alert"]').textContent()).toContain('retentionDays');
+    await shoot('settings-options');
+    await page.reload();
+    expect(await page.getByRole('spinbutton', { name: 'Keep events for' }).inputValue()).toBe('30');
+  });
+
+  it('adds, renames, disables and revokes a client key in the settings page', async () => {
+    await page.goto(`${stack.url}/settings/ferret/projects/default/`);
+    const keys = page.getByTestId('key');
+    await keys.first().waitFor();
+    expect(await keys.count()).toBe(1);
+    await page.getByLabel('New key name').fill('Worker');
+    await page.getByRole('button', { name: 'Add key' }).click();
+    await keys.filter({ hasText: 'Worker' }).waitFor();
+    // Keys are listed oldest first; the card is found by place, since renaming hides its name in an input.
+    const worker = keys.nth(1);
+    expect(await worker.textContent()).toContain('Worker');
+    const workerDsn = await worker.getByRole('textbox', { name: 'DSN' }).inputValue();
+    expect(workerDsn).not.toBe(stack.dsn);
+
+    await worker.getByRole('button', { name: 'Rename' }).click();
+    await worker.getByLabel('Key name').fill('Queue worker');
+    await worker.getByRole('button', { name: 'Save name' }).click();
+    const renamed = keys.filter({ hasText: 'Queue worker' });
+    await renamed.waitFor();
+    await renamed.getByRole('button', { name: 'Disable' }).click();
+    await renamed.getByText('disabled', { exact: true }).waitFor();
+    await shoot('settings-keys');
+    const listed = await apiGet<any[]>(stack, `/projects/ferret/default/keys/`);
+    expect(listed.body.find((k) => k.name === 'Queue worker')).toMatchObject({ isActive: false });
+
+    await renamed.getByRole('button', { name: 'Revoke' }).click();
+    await renamed.getByRole('button', { name: 'Revoke for good' }).click();
+    await waitFor(async () => (await keys.count()) === 1, 'the revoked key to leave the page');
+    expect((await apiGet<any[]>(stack, `/projects/ferret/default/keys/`)).body.map((k) => k.name)).toEqual(['Default']);
   });
 
   it('creates a project that shows its DSN and snippets, and an empty issue list', async () => {

@@ -145,9 +145,13 @@ export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
     project: (org: string, project: string) => json<Project>('GET', projectPath(org, project)),
     createProject: (org: string, team: string, body: { name: string; platform: string }) =>
       json<Project>('POST', `/teams/${enc(org)}/${enc(team)}/projects/`, body),
-    updateProject: (org: string, project: string, body: { name?: string; options?: ProjectOptions }) =>
+    updateProject: (org: string, project: string, body: { name?: string; slug?: string; platform?: string | null; options?: ProjectOptions }) =>
       json<Project>('PUT', projectPath(org, project), body),
     keys: (org: string, project: string) => json<ProjectKey[]>('GET', `${projectPath(org, project)}keys/`),
+    createKey: (org: string, project: string, name: string) => json<ProjectKey>('POST', `${projectPath(org, project)}keys/`, { name }),
+    updateKey: (org: string, project: string, keyId: string, body: { name?: string; isActive?: boolean }) =>
+      json<ProjectKey>('PUT', `${projectPath(org, project)}keys/${enc(keyId)}/`, body),
+    deleteKey: (org: string, project: string, keyId: string) => json<void>('DELETE', `${projectPath(org, project)}keys/${enc(keyId)}/`),
 
     issues: (org: string, project: string, q: IssueQuery = {}) =>
       page<Issue>(

@@ -26,6 +26,8 @@ export interface Project {
   organization: { slug: string; name?: string };
   /** Sentry answers a bare series for `?statsPeriod=`; a keyed object is read too. */
   stats?: Record<string, StatSeries> | StatSeries;
+  /** The series leaves out the least recent issues of a very busy project. */
+  statsPartial?: boolean;
   /** Ferret's project options; present on the single-project endpoint. */
   options?: ProjectOptions;
 }
@@ -34,6 +36,8 @@ export interface ProjectOptions {
   retentionDays?: number;
   /** Events per minute, 0 = unlimited. */
   rateLimitPerMinute?: number;
+  /** Events per calendar month, 0 = unlimited. */
+  monthlyQuota?: number;
   storeIp?: boolean;
   sensitiveFields?: string[];
   safeFields?: string[];
