@@ -9,6 +9,7 @@ import { optionalEnv, requireEnv } from '#shared/config.ts';
 import { ENV } from '#shared/infra.ts';
 import { createGrouper, type BatchRecord, type GroupDeps } from '#shared/pipeline/group.ts';
 import { S3BlobStore, SesMailer, SqsEventQueue } from './lib/aws.ts';
+import { HttpWebhookSender } from './lib/webhook.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 
 /** The grouping step's adapters, configured from the environment; `overrides` replace ports (tests, fault drills). */
@@ -20,6 +21,7 @@ export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps 
     events: store,
     alerts: store,
     mailer: new SesMailer(optionalEnv(ENV.sesConfigurationSet)),
+    webhooks: new HttpWebhookSender({ allowLoopback: optionalEnv(ENV.webhookAllowLoopback) === 'true' }),
     blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
     queue: new SqsEventQueue(requireEnv(ENV.queueUrl), requireEnv(ENV.deadLetterQueueUrl)),
     now: Date.now,

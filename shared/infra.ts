@@ -95,6 +95,8 @@ export const ENV = {
   mailFrom: 'FERRET_MAIL_FROM',
   mailTo: 'FERRET_MAIL_TO',
   sesConfigurationSet: 'FERRET_SES_CONFIGURATION_SET',
+  /** `true` lets webhooks reach loopback addresses: the local stack's test receivers. Never set in AWS. */
+  webhookAllowLoopback: 'FERRET_WEBHOOK_ALLOW_LOOPBACK',
   portalUrl: 'FERRET_PORTAL_URL',
   dsnBaseUrl: 'FERRET_DSN_BASE_URL',
   /** Public base URL of the portal API, for pagination `Link` headers (optional). */

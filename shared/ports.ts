@@ -191,6 +191,22 @@ export interface Mailer {
   send(mail: Mail): Promise<void>;
 }
 
+/** One webhook POST: the body is JSON text, the headers are Ferret's own (never event data). */
+export interface WebhookRequest {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+/**
+ * What became of a webhook POST. `retry` says whether trying again later can
+ * help (network error, timeout, 5xx, 408, 429) or not (other 4xx, a redirect,
+ * an address the sender refuses): a permanent failure is logged and not retried.
+ */
+export type WebhookOutcome = { ok: true; status: number } | { ok: false; retry: boolean; reason: string };
+export interface WebhookSender {
+  post(request: WebhookRequest): Promise<WebhookOutcome>;
+}
+
 export interface EventQueue {
   send(message: QueueMessage): Promise<void>;
   /** Moves a message that can never succeed to the dead-letter queue, with the reason. */

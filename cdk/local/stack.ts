@@ -84,6 +84,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     [ENV.portalUrl]: url,
     [ENV.dsnBaseUrl]: url,
     [ENV.apiUrl]: url,
+    // Webhook receivers of a single-machine installation (and of its tests) listen on loopback.
+    [ENV.webhookAllowLoopback]: 'true',
   });
 
   // Imported only now: the handlers read their configuration at module load, like a Lambda cold start.

@@ -20,7 +20,9 @@
  *   EVENT#{projectId}#{eventId} / EVENT    event claim (token, issueId; TTL); sampled events also
  *                                          carry the gzip JSON body (gsi2: ISSUE#{id}#EVENTS / date#id)
  *   APPLY#{token} / APPLY                  a batch token whose issue write and follow-ups are done (TTL)
- *   ALERT#{ruleId}#{issueId} / ALERT       alert suppression key (TTL = end of the window; token, sent)
+ *   ALERT#{channel}#{issueId} / ALERT      alert suppression key per rule channel (`shared/alerts/channels.ts`:
+ *                                          the rule id for its email, `{ruleId}~webhook~{hash}` per webhook;
+ *                                          TTL = end of the window; token, sent)
  *   TOKEN#{sha256} / TOKEN                 API token, stored hashed
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -35,6 +37,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { alertChannelKeys } from '#shared/alerts/channels.ts';
 import type { AlertRule } from '#shared/alerts/rules.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
 import type { Issue, IssueStatus, IssueSubstatus, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
@@ -630,14 +633,14 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   private async releaseIssueAlerts(issue: Issue): Promise<void> {
-    const rules = await this.listRules(issue.projectId);
+    const keys = (await this.listRules(issue.projectId)).flatMap(alertChannelKeys);
     await Promise.all(
-      rules.map(async (rule) => {
+      keys.map(async (key) => {
         try {
           await this.doc.send(
             new UpdateCommand({
               TableName: this.table,
-              Key: { pk: `ALERT#${rule.id}#${issue.id}`, sk: 'ALERT' },
+              Key: { pk: `ALERT#${key}#${issue.id}`, sk: 'ALERT' },
               UpdateExpression: 'SET expiresAt = :zero',
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeValues: { ':zero': 0 },

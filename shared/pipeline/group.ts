@@ -11,10 +11,12 @@ import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } f
 import { normalizeEvent } from '../event/normalize.ts';
 import { scrubEvent } from '../event/scrub.ts';
 import { firingReason, suppressionExpiry, type AlertReason, type AlertRule, type IssueTrigger } from '../alerts/rules.ts';
+import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
 import { renderAlertEmail } from '../alerts/email.ts';
+import { webhookPayload } from '../alerts/webhook.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
 import { LEVELS, type Issue, type NormalizedEvent, type Project, type QueueMessage } from '../model.ts';
-import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IssueDelta, IssueStore, Mailer, ProjectStore } from '../ports.ts';
+import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IssueDelta, IssueStore, Mailer, ProjectStore, WebhookSender } from '../ports.ts';
 import { TtlCache } from './cache.ts';
 import { IssueMergedError } from './errors.ts';
 import { EVENTS_STORED_PER_HOUR, Ledger } from './ledger.ts';
@@ -26,6 +28,8 @@ export interface GroupDeps {
   events: EventStore;
   alerts: AlertStore;
   mailer: Mailer;
+  /** Posts webhook actions; without it they are skipped (and logged). */
+  webhooks?: WebhookSender;
   blobs: BlobStore;
   queue: Pick<EventQueue, 'deadLetter'>;
   now: () => number;
@@ -233,28 +237,63 @@ export function createGrouper(deps: GroupDeps) {
       trigger.usersInWindow = (m) => Math.min(sums.get(m) ?? 0, issue.userCount);
     }
 
+    // One rule's failing channel must not hold back the others' alerts until the retry.
+    const failures: unknown[] = [];
     for (const rule of projectRules) {
       const reason = firingReason(rule, trigger, latest);
-      if (reason) await alert(rule, reason, issue, latest, project, count, token);
+      if (reason) await alert(rule, reason, issue, latest, project, count, token).catch((error: unknown) => failures.push(error));
     }
+    if (failures.length > 0) throw failures[0];
   }
 
   async function alert(rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number, token: string) {
+    // Every channel is tried even when one fails, so a retry repeats only the failed ones.
+    const failures: unknown[] = [];
+    for (const channel of alertChannels(rule, deps.mail.to)) {
+      try {
+        await deliver(channel, rule, reason, issue, event, project, events, token);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw new Error(`${failures.length} alert channel(s) of rule ${rule.id} failed for issue ${issue.id}`, { cause: failures[0] });
+  }
+
+  /**
+   * Claim the channel's window, send, mark it sent. A send that may succeed
+   * later gives the window back and throws, so the message is redelivered and
+   * the alert retried; a permanent refusal (a webhook's 4xx) is logged and the
+   * window kept, so a broken receiver is not hammered for every event.
+   */
+  async function deliver(channel: AlertChannel, rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number, token: string) {
+    if (channel.kind === 'webhook' && deps.webhooks === undefined) {
+      log({ msg: 'webhook not sent: no webhook sender configured', rule: rule.id, issue: issue.id });
+      return;
+    }
     const nowMs = deps.now();
-    const to = recipients(rule, deps.mail.to);
-    if (to.length === 0) return;
-    const claim = await deps.alerts.claimAlert(rule.id, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events, token);
+    const claim = await deps.alerts.claimAlert(channel.key, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events, token);
     if (!claim.claimed) return;
-    const email = renderAlertEmail({ reason, issue, event, project, rule, mergedCount: claim.merged, portalUrl: deps.portalUrl });
+    const input = { reason, issue, event, project, rule, mergedCount: claim.merged, portalUrl: deps.portalUrl };
     try {
-      await deps.mailer.send({ from: deps.mail.from, to, subject: email.subject, html: email.html, text: email.text });
+      if (channel.kind === 'email') {
+        const email = renderAlertEmail(input);
+        await deps.mailer.send({ from: deps.mail.from, to: channel.to, subject: email.subject, html: email.html, text: email.text });
+      } else {
+        const outcome = await deps.webhooks!.post({ url: channel.url, body: JSON.stringify(webhookPayload(input)), headers: webhookHeaders(channel.key, issue.id, token, nowMs) });
+        if (!outcome.ok && outcome.retry) throw new Error(`webhook ${redactUrl(channel.url)} failed: ${outcome.reason}`);
+        if (!outcome.ok) {
+          log({ msg: 'webhook refused, not retried', rule: rule.id, issue: issue.id, url: redactUrl(channel.url), reason: outcome.reason });
+          await deps.alerts.markAlertSent(channel.key, issue.id, token);
+          return;
+        }
+      }
     } catch (cause) {
       // Give the window back so the retried message can claim it and send again.
-      await deps.alerts.releaseAlert(rule.id, issue.id);
-      throw new Error(`alert email for issue ${issue.id} failed`, { cause });
+      await deps.alerts.releaseAlert(channel.key, issue.id);
+      throw new Error(`alert ${channel.kind} for issue ${issue.id} failed`, { cause });
     }
-    await deps.alerts.markAlertSent(rule.id, issue.id, token);
-    log({ msg: 'alert sent', rule: rule.id, issue: issue.id, reason, merged: claim.merged });
+    await deps.alerts.markAlertSent(channel.key, issue.id, token);
+    log({ msg: 'alert sent', rule: rule.id, channel: channel.kind, issue: issue.id, reason, merged: claim.merged });
   }
 
   /** Processes a batch; returns the ids of messages to retry (Lambda's batchItemFailures). */
@@ -354,12 +393,25 @@ function aggregate(events: NormalizedEvent[], newUsers: number, hour: string): I
   return delta;
 }
 
-function recipients(rule: AlertRule, members: string[]): string[] {
-  const out = new Set<string>();
-  for (const action of rule.actions) {
-    if (action.id !== 'email') continue;
-    if (action.targetType === 'members') members.forEach((m) => out.add(m));
-    else action.addresses?.forEach((a) => out.add(a));
+/**
+ * Headers of a webhook POST, after Sentry's (`Sentry-Hook-Resource`,
+ * `Sentry-Hook-Timestamp`, `Request-ID`). The request id is the same for every
+ * attempt at one window's alert, so a receiver can drop a repeat.
+ */
+function webhookHeaders(channelKey: string, issueId: string, token: string, nowMs: number): Record<string, string> {
+  return {
+    'user-agent': 'Ferret-Webhook/1',
+    'sentry-hook-resource': 'event_alert',
+    'sentry-hook-timestamp': String(Math.floor(nowMs / 1000)),
+    'request-id': `${channelKey}:${issueId}:${token}`,
+  };
+}
+
+/** Webhook URLs often carry their secret in the path (Slack, Discord): logs get the origin only. */
+function redactUrl(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '(invalid URL)';
   }
-  return [...out];
 }
