@@ -12,6 +12,7 @@ import type { AlertStore, EventStore, IssueQuery, IssueStore, ProjectStore } fro
 import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
 import { applyKeyUpdate, applyProjectUpdate, parseKeyCreate } from './project-settings.ts';
+import { parseEventQuery, searchEvents, TAG_SAMPLE_EVENTS, tagDistributions } from './tags.ts';
 
 /** Projects whose 24 h series is summed per project list call, and issues per project summed. */
 const STATS_MAX_ISSUES = 100;
@@ -271,7 +272,8 @@ export function createApi(deps: ApiDeps) {
     const { issue } = await issueOf(principal, p['org']!, p['id']!);
     const opts: { limit: number; cursor?: string } = { limit: 50 };
     if (req.query['cursor']) opts.cursor = req.query['cursor'];
-    const { events, nextCursor } = await deps.events.listEvents(issue.id, opts);
+    const query = req.query['query']?.trim();
+    const { events, nextCursor } = query ? await searchEvents(deps.events, issue.id, parseEventQuery(query), opts) : await deps.events.listEvents(issue.id, opts);
     return ok(
       events.map((e) => eventSummaryJson(e, eventTitle(e.event))),
       { link: linkHeader(deps.apiUrl, req, opts.cursor, nextCursor) },
@@ -293,26 +295,28 @@ export function createApi(deps: ApiDeps) {
     return ok(eventJson(stored, eventTitle(stored.event), eventCulprit(stored.event), neighbours));
   });
 
+  /** Tag distributions are computed from the stored events of the issue: no per-event write is spent on them. */
+  const issueTags = async (principal: ApiPrincipal, orgSlug: string, id: string) => {
+    const { issue } = await issueOf(principal, orgSlug, id);
+    const { events } = await deps.events.listEvents(issue.id, { limit: TAG_SAMPLE_EVENTS });
+    return tagDistributions(events);
+  };
+
   route('GET', '/organizations/{org}/issues/{id}/tags', 'event:read', async (_req, p, principal) => {
-    const { issue } = await issueOf(principal, p['org']!, p['id']!);
-    // Tag distributions are computed from the stored events of the issue: no per-event write is spent on them.
-    const { events } = await deps.events.listEvents(issue.id, { limit: 500 });
-    const counts = new Map<string, Map<string, number>>();
-    for (const { event } of events) {
-      for (const [k, v] of event.tags) {
-        const values = counts.get(k) ?? new Map<string, number>();
-        values.set(v, (values.get(v) ?? 0) + 1);
-        counts.set(k, values);
-      }
-    }
-    return ok(
-      [...counts.entries()].map(([key, values]) => ({
-        key,
-        name: key,
-        totalValues: [...values.values()].reduce((a, b) => a + b, 0),
-        topValues: [...values.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([value, count]) => ({ key, value, name: value, count })),
-      })),
-    );
+    const tags = await issueTags(principal, p['org']!, p['id']!);
+    return ok(tags.map((t) => ({ ...t, topValues: t.topValues.slice(0, 10) })));
+  });
+
+  route('GET', '/organizations/{org}/issues/{id}/tags/{key}', 'event:read', async (_req, p, principal) => {
+    const tag = (await issueTags(principal, p['org']!, p['id']!)).find((t) => t.key === p['key']);
+    if (!tag) throw new NotFoundError(`tag ${p['key']} not found on this issue`);
+    return ok({ ...tag, topValues: tag.topValues.slice(0, 10) });
+  });
+
+  route('GET', '/organizations/{org}/issues/{id}/tags/{key}/values', 'event:read', async (_req, p, principal) => {
+    const tag = (await issueTags(principal, p['org']!, p['id']!)).find((t) => t.key === p['key']);
+    if (!tag) throw new NotFoundError(`tag ${p['key']} not found on this issue`);
+    return ok(tag.topValues);
   });
 
   route('GET', '/organizations/{org}/issues/{id}/stats', 'event:read', async (req, p, principal) => {

@@ -26,6 +26,8 @@ import {
 } from './limits.ts';
 import { isRecord, MetaRecorder } from './meta.ts';
 import { lenientString, normalizeException, normalizeStacktrace, normalizeThread, setString, valuesOf } from './stacktrace.ts';
+import { withDerivedTags } from './tags.ts';
+import { inferUserAgentContexts } from './user-agent.ts';
 import { parseTimestamp } from './time.ts';
 import { trimBag, trimString } from './trim.ts';
 
@@ -85,7 +87,11 @@ export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedE
   const state: StepState = { ctx, meta, received: ctx.receivedAt / 1000 };
   for (const [, step] of NORMALIZE_STEPS) step(event, state);
   if (!meta.isEmpty()) event['_meta'] = meta.root;
-  return event as NormalizedEvent;
+  // Contexts from the User-Agent, then tags, read the normalized fields (contexts, user, request): they come last.
+  const normalized = event as NormalizedEvent;
+  inferUserAgentContexts(normalized);
+  normalized.tags = withDerivedTags(normalized);
+  return normalized;
 }
 
 /** Interface names of the legacy protocol (sentry.interfaces.*) → today's keys. */

@@ -82,6 +82,9 @@ const routes = (): Array<[method: string, path: string, body?: unknown]> => [
   ['GET', `/organizations/ferret/issues/${issueId}/events/oldest/`],
   ['GET', `/organizations/ferret/issues/${issueId}/events/${eventId}/`],
   ['GET', `/organizations/ferret/issues/${issueId}/tags/`],
+  ['GET', `/organizations/ferret/issues/${issueId}/tags/browser/`],
+  ['GET', `/organizations/ferret/issues/${issueId}/tags/browser/values/`],
+  ['GET', `/organizations/ferret/issues/${issueId}/events/?query=level:error`],
   ['GET', `/organizations/ferret/issues/${issueId}/stats/?period=24h`],
   ['GET', '/projects/ferret/default/rules/'],
   ['POST', '/projects/ferret/default/rules/', { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }],
@@ -164,6 +167,22 @@ describe('portal API contract', () => {
   it('reports tag distributions and the DSN keys', async () => {
     const tags = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issueId}/tags/`);
     expect(tags.body.find((t) => t.key === 'browser').topValues[0]).toMatchObject({ value: 'Chrome 120', count: 1 });
+    // Tags derived from the event's fields, as Sentry indexes them.
+    const byKey = Object.fromEntries(tags.body.map((t) => [t.key, t.topValues[0].value]));
+    expect(byKey).toMatchObject({ level: 'error', release: 'api@1.0', user: 'id:u1' });
+    expect(tags.body.find((t) => t.key === 'release')).toMatchObject({ name: 'Release', totalValues: 1, uniqueValues: 1 });
+    const values = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issueId}/tags/browser/values/`);
+    expect(values.body).toEqual([expect.objectContaining({ key: 'browser', value: 'Chrome 120', count: 1, lastSeen: expect.any(String), firstSeen: expect.any(String) })]);
+    const one = await apiGet(stack, `/organizations/ferret/issues/${issueId}/tags/user/`);
+    expect(one.body).toMatchObject({ key: 'user', topValues: [{ value: 'id:u1', count: 1 }] });
+    expect((await apiGet(stack, `/organizations/ferret/issues/${issueId}/tags/nope/`)).status).toBe(404);
+
+    const hit = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issueId}/events/?query=${encodeURIComponent('browser:"Chrome 120" missing')}`);
+    expect(hit.body.map((e) => e.eventID)).toEqual([eventId]);
+    const miss = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issueId}/events/?query=${encodeURIComponent('browser:Firefox')}`);
+    expect(miss.body).toEqual([]);
+    const textMiss = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issueId}/events/?query=nowhere-to-be-found`);
+    expect(textMiss.body).toEqual([]);
     const keys = await apiGet<any[]>(stack, '/projects/ferret/default/keys/');
     expect(keys.body[0].dsn.public).toBe(stack.dsn);
   });

@@ -164,8 +164,8 @@ export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
     issue: (org: string, id: string) => json<IssueDetail>('GET', issuePath(org, id)),
     updateIssue: (org: string, id: string, body: IssueUpdate) => json<IssueDetail>('PUT', issuePath(org, id), body),
     deleteIssue: (org: string, id: string) => json<void>('DELETE', issuePath(org, id)),
-    issueEvents: (org: string, id: string, cursor?: string) =>
-      page<EventSummary>(`${issuePath(org, id)}events/${qs({ cursor })}`),
+    issueEvents: (org: string, id: string, cursor?: string, query?: string) =>
+      page<EventSummary>(`${issuePath(org, id)}events/${qs({ cursor, query })}`),
     /** `which` is `latest`, `oldest` or an event ID. */
     event: (org: string, id: string, which: string) => json<Event>('GET', `${issuePath(org, id)}events/${enc(which)}/`),
     issueTags: (org: string, id: string) => json<TagDistribution[]>('GET', `${issuePath(org, id)}tags/`),

@@ -16,7 +16,7 @@ describe('normalizeEvent', () => {
   it('fills defaults: event id, level error, platform other, received, timestamp', () => {
     const e = norm({});
     expect(e.event_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(e).toMatchObject({ level: 'error', platform: 'other', received: RECEIVED_MS / 1000, timestamp: RECEIVED_MS / 1000, tags: [] });
+    expect(e).toMatchObject({ level: 'error', platform: 'other', received: RECEIVED_MS / 1000, timestamp: RECEIVED_MS / 1000, tags: [['level', 'error']] });
   });
 
   it('uses the id ingest answered with when the payload has none, and lower-cases dashed ids', () => {
@@ -59,9 +59,10 @@ describe('normalizeEvent', () => {
   });
 
   it('turns tags given as a map or as pairs into pairs, dropping invalid ones', () => {
-    expect(norm({ tags: { a: 'b', n: 1 } }).tags).toEqual([['a', 'b'], ['n', '1']]);
+    // The level tag is derived from the event (test/unit/event/tags.test.ts).
+    expect(norm({ tags: { a: 'b', n: 1 } }).tags).toEqual([['a', 'b'], ['n', '1'], ['level', 'error']]);
     const e = norm({ tags: [['a', 'b'], ['', 'x'], ['c', 'x'.repeat(300)], 'nope'] });
-    expect(e.tags).toEqual([['a', 'b']]);
+    expect(e.tags).toEqual([['a', 'b'], ['level', 'error']]);
     expect(e._meta?.['tags']).toBeDefined();
   });
 

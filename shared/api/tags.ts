@@ -1,0 +1,126 @@
+/**
+ * Issue tag distributions in Sentry's shapes (`/issues/{id}/tags/`,
+ * `/tags/{key}/`, `/tags/{key}/values/`), counted over the issue's stored events.
+ */
+import type { StoredEvent } from '../model.ts';
+import type { EventStore } from '../ports.ts';
+
+/** Events read per distribution: the most recent ones; older events only thin the counts. */
+export const TAG_SAMPLE_EVENTS = 500;
+
+export interface TagValueJson {
+  key: string;
+  value: string;
+  name: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface TagJson {
+  key: string;
+  name: string;
+  totalValues: number;
+  uniqueValues: number;
+  topValues: TagValueJson[];
+}
+
+/** Sentry's display names of its built-in tag keys; others show as sent. */
+const TAG_NAMES: Record<string, string> = {
+  level: 'Level',
+  environment: 'Environment',
+  release: 'Release',
+  browser: 'Browser',
+  'browser.name': 'Browser Name',
+  os: 'OS',
+  'os.name': 'OS Name',
+  device: 'Device',
+  'device.family': 'Device Family',
+  runtime: 'Runtime',
+  'runtime.name': 'Runtime Name',
+  url: 'URL',
+  user: 'User',
+  handled: 'Handled',
+  mechanism: 'Mechanism',
+  transaction: 'Transaction',
+  server_name: 'Server',
+  logger: 'Logger',
+};
+
+/** Every tag key of the events, most frequent first, each with all its values by count. */
+export function tagDistributions(events: StoredEvent[]): TagJson[] {
+  const byKey = new Map<string, Map<string, TagValueJson>>();
+  for (const { event, dateCreated } of events) {
+    for (const [key, value] of event.tags) {
+      const values = byKey.get(key) ?? new Map<string, TagValueJson>();
+      const v = values.get(value) ?? { key, value, name: value, count: 0, firstSeen: dateCreated, lastSeen: dateCreated };
+      v.count += 1;
+      if (dateCreated < v.firstSeen) v.firstSeen = dateCreated;
+      if (dateCreated > v.lastSeen) v.lastSeen = dateCreated;
+      values.set(value, v);
+      byKey.set(key, values);
+    }
+  }
+  const out: TagJson[] = [];
+  for (const [key, values] of byKey) {
+    const topValues = [...values.values()].sort((a, b) => b.count - a.count || b.lastSeen.localeCompare(a.lastSeen) || a.value.localeCompare(b.value));
+    out.push({ key, name: TAG_NAMES[key] ?? key, totalValues: topValues.reduce((n, v) => n + v.count, 0), uniqueValues: topValues.length, topValues });
+  }
+  return out.sort((a, b) => b.totalValues - a.totalValues || a.key.localeCompare(b.key));
+}
+
+/** An issue's events search: `key:value` tag filters (all must hold) and free text in the message or title. */
+export interface EventQuery {
+  tags: Array<[string, string]>;
+  text?: string;
+}
+
+export function parseEventQuery(q: string): EventQuery {
+  const out: EventQuery = { tags: [] };
+  const words: string[] = [];
+  for (const token of q.match(/(?:[^\s"]+:"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"|\S+)/g) ?? []) {
+    const m = /^([a-zA-Z_][\w.\-]*):(.+)$/.exec(token);
+    const unquote = (v: string) => (v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v);
+    if (m) out.tags.push([m[1]!, unquote(m[2]!)]);
+    else words.push(unquote(token));
+  }
+  if (words.length) out.text = words.join(' ').toLowerCase();
+  return out;
+}
+
+function matches(e: StoredEvent, q: EventQuery): boolean {
+  for (const [k, v] of q.tags) if (!e.event.tags.some(([tk, tv]) => tk === k && tv === v)) return false;
+  if (q.text) {
+    const ev = e.event;
+    const hay = [ev.logentry?.formatted, ev.message, ...(ev.exception?.values ?? []).flatMap((x) => [x.type, x.value])].filter(Boolean).join(' ').toLowerCase();
+    if (!hay.includes(q.text)) return false;
+  }
+  return true;
+}
+
+/** Events read at most per search call: a search over more pages continues with the cursor. */
+const SEARCH_SCAN_EVENTS = 500;
+
+/**
+ * Pages through an issue's events keeping those that match, until the page is
+ * full or the scan budget is spent; the cursor then continues the scan.
+ */
+export async function searchEvents(
+  store: Pick<EventStore, 'listEvents'>,
+  issueId: string,
+  q: EventQuery,
+  opts: { limit: number; cursor?: string },
+): Promise<{ events: StoredEvent[]; nextCursor?: string }> {
+  const found: StoredEvent[] = [];
+  let cursor = opts.cursor;
+  let scanned = 0;
+  for (;;) {
+    const page = await store.listEvents(issueId, cursor ? { limit: opts.limit, cursor } : { limit: opts.limit });
+    scanned += page.events.length;
+    for (const e of page.events) if (matches(e, q)) found.push(e);
+    cursor = page.nextCursor;
+    if (!cursor || found.length >= opts.limit || scanned >= SEARCH_SCAN_EVENTS) break;
+  }
+  // A page may hold more matches than asked; the extra ones are shown rather than skipped by the cursor.
+  return cursor ? { events: found, nextCursor: cursor } : { events: found };
+}
