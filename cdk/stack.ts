@@ -47,6 +47,7 @@ import {
   FUNCTIONS,
   QUEUE,
   ROUTES,
+  SDK_FROM_RUNTIME,
   TABLE,
   type IngestApiKind,
   type RouteDef,
@@ -575,8 +576,9 @@ export class FerretStack extends Stack {
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
-        // The nodejs22.x runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
+        // The SDK clients loaded at start are bundled (faster cold start, see SDK_FROM_RUNTIME);
+        // the lazily loaded ones come from the nodejs22.x runtime's SDK v3.
+        externalModules: [...SDK_FROM_RUNTIME],
         tsconfig: join(REPO_ROOT, 'tsconfig.json'),
       },
     });

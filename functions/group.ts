@@ -8,7 +8,9 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { optionalEnv, requireEnv } from '#shared/config.ts';
 import { ENV } from '#shared/infra.ts';
 import { createGrouper, type BatchRecord, type GroupDeps } from '#shared/pipeline/group.ts';
-import { S3BlobStore, SesMailer, SqsEventQueue } from './lib/aws.ts';
+import { S3BlobStore } from './lib/s3.ts';
+import { SesMailer } from './lib/ses.ts';
+import { SqsEventQueue } from './lib/sqs.ts';
 import { HttpWebhookSender } from './lib/webhook.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 

@@ -7,7 +7,8 @@ import { requireEnv, optionalEnv } from '#shared/config.ts';
 import { ENV } from '#shared/infra.ts';
 import { createIngest } from '#shared/pipeline/ingest.ts';
 import { CORS_HEADERS, corsPreflightHeaders } from '#shared/protocol/request.ts';
-import { S3BlobStore, SqsEventQueue } from './lib/aws.ts';
+import { S3BlobStore } from './lib/s3.ts';
+import { SqsEventQueue } from './lib/sqs.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 import { httpErrors, json, toHttpRequest, type GatewayEvent } from './lib/http.ts';
 

@@ -1,8 +1,10 @@
 /**
  * Cold start per function: each handler bundled as the CDK stack ships it
- * (esbuild, minified ESM for Node 22, the AWS SDK left to the runtime), then
- * imported in a fresh `node` process with dummy configuration, timing the
- * import — the module init Lambda bills since August 2025.
+ * (esbuild, minified ESM for Node 22 with a source map, the SDK clients used at
+ * start bundled and `SDK_FROM_RUNTIME` left external), then imported in a fresh
+ * `node --enable-source-maps` process with dummy configuration, timing the
+ * import — the module init Lambda bills since August 2025. For comparison, the
+ * same handler with the whole SDK left to the runtime is timed too.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { ENV, FUNCTIONS, KiB } from '#shared/infra.ts';
+import { ENV, FUNCTIONS, KiB, SDK_FROM_RUNTIME } from '#shared/infra.ts';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
 import { distribution, type Distribution } from './stats.ts';
 
@@ -26,9 +28,12 @@ export interface ColdStartResult {
   /** The largest inputs of the bundle, by bytes of output they contribute. */
   topInputs: Array<{ path: string; bytes: number }>;
   initMs: Distribution;
-  /** The AWS SDK packages the bundle imports (provided by the runtime), and their import time alone. */
+  /** The AWS SDK packages the bundle imports from the runtime at start (static imports). */
   sdkPackages: string[];
-  sdkInitMs: Distribution;
+  /** Loaded from the runtime on first use (dynamic imports). */
+  sdkLazyPackages: string[];
+  /** The same handler with every SDK package left to the runtime: bundle bytes and init. */
+  runtimeSdk: { bundleBytes: number; initMs: Distribution };
 }
 
 const DUMMY_ENV: Record<string, string> = {
@@ -49,8 +54,29 @@ const DUMMY_ENV: Record<string, string> = {
 const PROBE = `const t0 = performance.now(); for (const m of process.argv.slice(1)) await import(m); process.stdout.write(String(performance.now() - t0));`;
 
 async function importMs(dir: string, modules: string[]): Promise<number> {
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', PROBE, ...modules], { env: { PATH: process.env['PATH'] ?? '', ...DUMMY_ENV }, cwd: dir });
+  // As the stack configures the functions (NODE_OPTIONS).
+  const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', PROBE, ...modules], { env: { PATH: process.env['PATH'] ?? '', ...DUMMY_ENV }, cwd: dir });
   return Number(stdout);
+}
+
+function bundle(name: keyof typeof FUNCTIONS, outfile: string, external: string[]) {
+  return build({
+    entryPoints: [join(REPO_ROOT, FUNCTIONS[name].entry)],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    external,
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+    // Bundled CommonJS dependencies may call require(); ESM output has none without this.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
 }
 
 export async function runColdStart(opts: { runs: number }): Promise<ColdStartResult[]> {
@@ -61,34 +87,31 @@ export async function runColdStart(opts: { runs: number }): Promise<ColdStartRes
     const results: ColdStartResult[] = [];
     for (const name of Object.keys(FUNCTIONS) as Array<keyof typeof FUNCTIONS>) {
       const outfile = join(dir, `${name}.mjs`);
-      const out = await build({
-        entryPoints: [join(REPO_ROOT, FUNCTIONS[name].entry)],
-        absWorkingDir: REPO_ROOT,
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        external: ['@aws-sdk/*'],
-        outfile,
-        metafile: true,
-        logLevel: 'silent',
-        // Bundled CommonJS dependencies may call require(); ESM output has none without this.
-        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      });
-      const output = Object.values(out.metafile.outputs)[0]!;
+      const out = await bundle(name, outfile, [...SDK_FROM_RUNTIME]);
+      const output = Object.values(out.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
       const topInputs = Object.entries(output.inputs)
         .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
         .sort((a, b) => b.bytes - a.bytes)
         .slice(0, 5);
-      const sdkPackages = [...new Set(output.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path))].sort();
+      const sdk = (kind: 'import-statement' | 'dynamic-import') => [...new Set(output.imports.filter((i) => i.external && i.kind === kind && i.path.startsWith('@aws-sdk/')).map((i) => i.path))].sort();
+      const runtimeFile = join(dir, `${name}-runtime-sdk.mjs`);
+      const runtimeOut = await bundle(name, runtimeFile, ['@aws-sdk/*']);
+      const runtimeOutput = Object.values(runtimeOut.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
       const times: number[] = [];
-      const sdkTimes: number[] = [];
+      const runtimeTimes: number[] = [];
       for (let i = 0; i < opts.runs; i++) {
         times.push(await importMs(dir, [outfile]));
-        sdkTimes.push(await importMs(dir, sdkPackages));
+        runtimeTimes.push(await importMs(dir, [runtimeFile]));
       }
-      results.push({ name, bundleBytes: output.bytes, topInputs, initMs: distribution(times), sdkPackages, sdkInitMs: distribution(sdkTimes) });
+      results.push({
+        name,
+        bundleBytes: output.bytes,
+        topInputs,
+        initMs: distribution(times),
+        sdkPackages: sdk('import-statement'),
+        sdkLazyPackages: sdk('dynamic-import'),
+        runtimeSdk: { bundleBytes: runtimeOutput.bytes, initMs: distribution(runtimeTimes) },
+      });
     }
     return results;
   } finally {

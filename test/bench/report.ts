@@ -109,9 +109,17 @@ export function render(r: BenchResults): string {
   if (r.coldStart) {
     out.push(
       table(
-        'Cold start (esbuild minified ESM, node22, AWS SDK external)',
-        ['function', 'bundle', 'init p50 ms', 'init max ms', 'SDK alone p50 ms', 'SDK packages'],
-        r.coldStart.map((c) => [c.name, KB(c.bundleBytes), c.initMs.median, c.initMs.max, c.sdkInitMs.median, c.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(' ')]),
+        'Cold start (esbuild minified ESM + source map, node22, as the stack ships it; vs the whole SDK from the runtime)',
+        ['function', 'bundle', 'init p50 ms', 'init max ms', 'SDK from runtime on first use', 'runtime-SDK bundle', 'runtime-SDK init p50 ms'],
+        r.coldStart.map((c) => [
+          c.name,
+          KB(c.bundleBytes),
+          c.initMs.median,
+          c.initMs.max,
+          [...c.sdkPackages, ...c.sdkLazyPackages].map((p) => p.replace('@aws-sdk/', '')).join(' ') || '-',
+          KB(c.runtimeSdk.bundleBytes),
+          c.runtimeSdk.initMs.median,
+        ]),
       ),
     );
   }

@@ -225,16 +225,18 @@ describe('functions', () => {
     }
   });
 
-  it('bundles ESM with a createRequire banner, a source map and the AWS SDK left to the runtime', () => {
+  it('bundles ESM with a createRequire banner, a source map, the SDK clients used at start, and S3 left to the runtime', () => {
     const fn = resource(rest, rest.stack.functions.ingest);
     const key = String(fn['Properties']['Code']['S3Key']);
     const dir = join(rest.app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
     const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     expect(code.startsWith('import { createRequire')).toBe(true);
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-    expect(code).toMatch(/from\s*"@aws-sdk\/client-sqs"/);
-    // Bundled SDK code would carry its service identifiers.
-    expect(code).not.toContain('AmazonSQS.SendMessage');
+    // Bundled: no import of the runtime's SQS or DynamoDB packages, and the SQS client's code is inside.
+    expect(code).not.toMatch(/from\s*"@aws-sdk\/client-(sqs|dynamodb)"/);
+    expect(code).toContain('AmazonSQS');
+    // S3 is loaded on first use, from the runtime's SDK.
+    expect(code).toMatch(/import\(\s*"@aws-sdk\/client-s3"\s*\)/);
     expect(fn['Properties']['Environment']['Variables']['NODE_OPTIONS']).toBe('--enable-source-maps');
   });
 

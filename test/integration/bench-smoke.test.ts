@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
-import { FUNCTIONS } from '#shared/infra.ts';
+import { FUNCTIONS, SDK_FROM_RUNTIME } from '#shared/infra.ts';
 import { CPU_SCENARIOS } from '../bench/cpu.ts';
 import type { BenchResults } from '../bench/report.ts';
 
@@ -89,6 +89,10 @@ describe('npm run bench -- --smoke', () => {
       expect(positive(c.initMs.median)).toBe(true);
       expect(c.topInputs.length).toBeGreaterThan(0);
       expect(c.sdkPackages.every((p) => p.startsWith('@aws-sdk/'))).toBe(true);
+      // Only what the stack leaves to the runtime is imported from it; the rest is bundled.
+      expect([...c.sdkPackages, ...c.sdkLazyPackages].every((p) => (SDK_FROM_RUNTIME as readonly string[]).includes(p))).toBe(true);
+      expect(c.runtimeSdk.bundleBytes).toBeLessThan(c.bundleBytes);
+      expect(positive(c.runtimeSdk.initMs.median)).toBe(true);
     }
   });
 
