@@ -41,6 +41,11 @@ export interface NormalizeContext {
   storeIp?: boolean;
   /** The id ingest answered with (`ParsedIngest.eventId`), used when the payload has none. */
   eventId?: string;
+  /**
+   * The caller hands `raw` over (freshly parsed, never read again): it is
+   * normalized in place. Copying a 5 KB event costs about half of normalizing it.
+   */
+  owned?: boolean;
 }
 
 type Working = Record<string, unknown>;
@@ -76,12 +81,12 @@ export const NORMALIZE_STEPS: ReadonlyArray<readonly [name: string, step: Step]>
 ];
 
 /**
- * Normalize a parsed event payload. Pure, idempotent. Throws ProtocolError only
- * when `raw` is not a JSON object.
+ * Normalize a parsed event payload. Pure (unless `ctx.owned`), idempotent.
+ * Throws ProtocolError only when `raw` is not a JSON object.
  */
 export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedEvent {
   if (!isRecord(raw)) throw new ProtocolError('event payload is not a JSON object');
-  const event: Working = structuredClone(raw);
+  const event: Working = ctx.owned === true ? raw : structuredClone(raw);
   const meta = new MetaRecorder(event['_meta']);
   delete event['_meta'];
   const state: StepState = { ctx, meta, received: ctx.receivedAt / 1000 };

@@ -5,7 +5,7 @@
  * become `[Filtered]`; each replacement is noted in `_meta` with its rule.
  */
 import type { NormalizedEvent } from '../model.ts';
-import { isRecord, MetaRecorder, type Path } from './meta.ts';
+import { isRecord, MetaRecorder, type Path, type PathSegment } from './meta.ts';
 
 export interface ScrubOptions {
   /** Key names scrubbed besides the defaults (matched as substrings, case-insensitive). */
@@ -14,6 +14,11 @@ export interface ScrubOptions {
   safeFields?: string[];
   /** Remove IP addresses (`user.ip_address`, `REMOTE_ADDR`, forwarding headers). */
   scrubIp?: boolean;
+  /**
+   * The caller hands the event over (it is not read again): it is scrubbed in
+   * place. Copying a 5 KB event costs more than scrubbing it.
+   */
+  inPlace?: boolean;
 }
 
 export const FILTERED = '[Filtered]';
@@ -36,13 +41,27 @@ const URL_AUTH = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]+):([^@/?#\s]+)@/gi;
 const ALWAYS_FILTERED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
 const IP_HEADERS: ReadonlySet<string> = new Set(['x-forwarded-for', 'x-real-ip', 'forwarded', 'true-client-ip', 'cf-connecting-ip']);
 
+/** A path built only when a remark needs it: walking a bag allocates no arrays. */
+type Loc = Path | { readonly up: Loc; readonly key: PathSegment };
+const at = (up: Loc, key: PathSegment): Loc => ({ up, key });
+function toPath(loc: Loc): Path {
+  const keys: PathSegment[] = [];
+  let l = loc;
+  while (!Array.isArray(l)) {
+    const node = l as { readonly up: Loc; readonly key: PathSegment };
+    keys.push(node.key);
+    l = node.up;
+  }
+  return [...(l as Path), ...keys.reverse()];
+}
+
 /**
- * Scrub an event. Pure (the input is not modified) and idempotent.
+ * Scrub an event. Pure (the input is not modified, unless `opts.inPlace`) and idempotent.
  */
 export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): NormalizedEvent {
-  const out = structuredClone(event);
+  const out = opts.inPlace === true ? event : structuredClone(event);
   const meta = new MetaRecorder(out._meta);
-  const scrubber = new Scrubber(opts, meta);
+  const scrubber = new Scrubber(keyRules(opts), opts, meta);
 
   const stacks: Array<[unknown, Path]> = [];
   out.exception?.values.forEach((exc, i) => {
@@ -96,44 +115,95 @@ export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): Nor
   return out;
 }
 
-class Scrubber {
+/** What the configuration makes of one key name (lower-cased): left alone, filtered, or walked. */
+interface KeyRule {
+  safe: boolean;
+  sensitive: boolean;
+  ip: boolean;
+}
+
+/** Key names seen per configuration; the same few hundred names (vars, headers, data keys) recur in every event. */
+class KeyRules {
   private readonly sensitive: string[];
   private readonly safe: ReadonlySet<string>;
+  private readonly seen = new Map<string, KeyRule>();
 
-  constructor(
-    private readonly opts: ScrubOptions,
-    private readonly meta: MetaRecorder,
-  ) {
+  constructor(opts: ScrubOptions) {
     this.sensitive = [...DEFAULT_SENSITIVE_FIELDS, ...(opts.sensitiveFields ?? [])].map((f) => f.toLowerCase()).filter((f) => f !== '');
     this.safe = new Set((opts.safeFields ?? []).map((f) => f.toLowerCase()));
   }
 
-  isSensitiveKey(key: string): boolean {
+  of(key: string): KeyRule {
+    let rule = this.seen.get(key);
+    if (rule) return rule;
     const k = key.toLowerCase();
-    if (this.safe.has(k)) return false;
-    return this.sensitive.some((s) => k.includes(s));
+    const safe = this.safe.has(k);
+    rule = { safe, sensitive: !safe && this.sensitive.some((s) => k.includes(s)), ip: IP_HEADERS.has(k) };
+    if (this.seen.size >= MAX_KEYS_REMEMBERED) this.seen.clear();
+    this.seen.set(key, rule);
+    return rule;
   }
+}
+
+const MAX_KEYS_REMEMBERED = 10_000;
+const MAX_CONFIGURATIONS_REMEMBERED = 100;
+const rulesByConfiguration = new Map<string, KeyRules>();
+
+function keyRules(opts: ScrubOptions): KeyRules {
+  const id = JSON.stringify([opts.sensitiveFields ?? [], opts.safeFields ?? []]);
+  let rules = rulesByConfiguration.get(id);
+  if (!rules) {
+    if (rulesByConfiguration.size >= MAX_CONFIGURATIONS_REMEMBERED) rulesByConfiguration.clear();
+    rules = new KeyRules(opts);
+    rulesByConfiguration.set(id, rules);
+  }
+  return rules;
+}
+
+const STRING_RULES = [
+  ['@pemkey:filter', PEM_KEY],
+  ['@bearer:filter', BEARER],
+  ['@usssn:filter', US_SSN],
+] as const;
+
+/** Whether `value` holds at least `n` ASCII digits: a card number has 13 or more. */
+function hasDigits(value: string, n: number): boolean {
+  let found = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++found >= n) return true;
+  }
+  return false;
+}
+
+class Scrubber {
+  constructor(
+    private readonly rules: KeyRules,
+    private readonly opts: ScrubOptions,
+    private readonly meta: MetaRecorder,
+  ) {}
 
   /** A value under `key`: filtered whole when the key is sensitive, else walked. */
-  entry(key: string, value: unknown, path: Path): unknown {
-    if (this.safe.has(key.toLowerCase())) return value;
-    if (this.isSensitiveKey(key) && value !== null && value !== undefined && value !== '' && value !== FILTERED) {
-      this.meta.remark(path, ['@password:filter', 's', 0, FILTERED.length], typeof value === 'string' ? value.length : undefined);
+  entry(key: string, value: unknown, path: Loc): unknown {
+    const rule = this.rules.of(key);
+    if (rule.safe) return value;
+    if (rule.sensitive && value !== null && value !== undefined && value !== '' && value !== FILTERED) {
+      this.meta.remark(toPath(path), ['@password:filter', 's', 0, FILTERED.length], typeof value === 'string' ? value.length : undefined);
       return FILTERED;
     }
-    if (this.opts.scrubIp === true && IP_HEADERS.has(key.toLowerCase()) && value !== FILTERED) {
-      this.meta.remark(path, ['@ip:replace', 's', 0, FILTERED.length]);
+    if (this.opts.scrubIp === true && rule.ip && value !== FILTERED) {
+      this.meta.remark(toPath(path), ['@ip:replace', 's', 0, FILTERED.length]);
       return FILTERED;
     }
     return this.value(value, path);
   }
 
-  value(value: unknown, path: Path): unknown {
+  value(value: unknown, path: Loc): unknown {
     if (typeof value === 'string') return this.string(value, path);
-    if (Array.isArray(value)) return value.map((v, i) => this.value(v, [...path, i]));
+    if (Array.isArray(value)) return value.map((v, i) => this.value(v, at(path, i)));
     if (isRecord(value)) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.entry(k, v, [...path, k]);
+      for (const k in value) if (Object.hasOwn(value, k)) out[k] = this.entry(k, value[k], at(path, k));
       return out;
     }
     return value;
@@ -145,7 +215,7 @@ class Scrubber {
       if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') return pair;
       const [name, value] = pair as [string, unknown];
       const lower = name.toLowerCase();
-      if (ALWAYS_FILTERED_HEADERS.has(lower) && !this.safe.has(lower) && value !== FILTERED && value !== '') {
+      if (ALWAYS_FILTERED_HEADERS.has(lower) && !this.rules.of(name).safe && value !== FILTERED && value !== '') {
         this.meta.remark([...path, i, 1], ['@password:filter', 's', 0, FILTERED.length], typeof value === 'string' ? value.length : undefined);
         return [name, FILTERED];
       }
@@ -153,29 +223,30 @@ class Scrubber {
     });
   }
 
-  string(value: string, path: Path): string {
+  string(value: string, path: Loc): string {
     if (value === FILTERED) return value;
-    for (const [rule, pattern] of [
-      ['@pemkey:filter', PEM_KEY],
-      ['@bearer:filter', BEARER],
-      ['@usssn:filter', US_SSN],
-    ] as const) {
+    // Each pattern is tried only when the string can hold it (a cheap, exact necessary condition).
+    for (const [rule, pattern] of STRING_RULES) {
+      if (pattern === PEM_KEY && !value.includes('-----BEGIN')) continue;
+      if (pattern === US_SSN && !value.includes('-')) continue;
       if (pattern.test(value)) return this.filtered(value, rule, path);
     }
-    for (const match of value.matchAll(CREDIT_CARD)) {
-      if (luhn(match[0].replace(/[ -]/g, ''))) return this.filtered(value, '@creditcard:filter', path);
+    if (hasDigits(value, 13)) {
+      for (const match of value.matchAll(CREDIT_CARD)) {
+        if (luhn(match[0].replace(/[ -]/g, ''))) return this.filtered(value, '@creditcard:filter', path);
+      }
     }
-    if (URL_AUTH.test(value)) {
+    if (value.includes('://') && URL_AUTH.test(value)) {
       URL_AUTH.lastIndex = 0;
       const replaced = value.replace(URL_AUTH, (_m, head: string, pass: string) => (pass === FILTERED ? _m : `${head}:${FILTERED}@`));
-      if (replaced !== value) this.meta.remark(path, ['@urlauth:legacy', 's'], value.length);
+      if (replaced !== value) this.meta.remark(toPath(path), ['@urlauth:legacy', 's'], value.length);
       return replaced;
     }
     return value;
   }
 
-  private filtered(value: string, rule: string, path: Path): string {
-    this.meta.remark(path, [rule, 's', 0, FILTERED.length], value.length);
+  private filtered(value: string, rule: string, path: Loc): string {
+    this.meta.remark(toPath(path), [rule, 's', 0, FILTERED.length], value.length);
     return FILTERED;
   }
 }

@@ -101,7 +101,8 @@ export function createGrouper(deps: GroupDeps) {
       }
       let event: NormalizedEvent;
       try {
-        const ctx: Parameters<typeof normalizeEvent>[1] = { receivedAt: message.receivedAt, storeIp: project.storeIp };
+        // `raw` was parsed just above and is not read again: normalized and scrubbed in place.
+        const ctx: Parameters<typeof normalizeEvent>[1] = { receivedAt: message.receivedAt, storeIp: project.storeIp, owned: true };
         if (message.clientIp) ctx.clientIp = message.clientIp;
         if (message.sentAt) ctx.sentAt = message.sentAt;
         if (message.eventId) ctx.eventId = message.eventId;
@@ -109,7 +110,7 @@ export function createGrouper(deps: GroupDeps) {
       } catch (cause) {
         throw new PoisonMessageError(`event could not be normalized: ${(cause as Error).message}`, { cause });
       }
-      event = scrubEvent(event, { sensitiveFields: project.sensitiveFields, safeFields: project.safeFields, scrubIp: !project.storeIp });
+      event = scrubEvent(event, { sensitiveFields: project.sensitiveFields, safeFields: project.safeFields, scrubIp: !project.storeIp, inPlace: true });
       const grouping = computeGrouping(event);
       event.fingerprint_hash = `${grouping.mechanism}:${grouping.hash}`;
       event.grouping = { mechanism: grouping.mechanism, hash: grouping.hash, groupedBy: grouping.groupedBy, components: grouping.components };

@@ -2,19 +2,18 @@
  * Handler CPU per event: the real ingest and grouping Lambda handlers
  * (`functions/ingest.ts`, `functions/group.ts`, middy and adapters included),
  * with every AWS call answered in memory — DynamoDB by {@link FakeTable}, SQS,
- * S3 and SES by aws-sdk-client-mock. Run in its own process: the handlers read
+ * S3 and SES by fixed answers ({@link answerInMemory}). Run in its own process: the handlers read
  * their configuration when first imported.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { ensureDefaults } from '#shared/api/bootstrap.ts';
 import { createProjectWithKey } from '#shared/api/routes.ts';
 import { ENV, QUEUE } from '#shared/infra.ts';
 import { lambdaContext, restApiEvent } from '#cdk/local/lambda.ts';
-import { FakeTable, mockDynamo } from './fake-dynamo.ts';
+import { answerInMemory, FakeTable, mockDynamo } from './fake-dynamo.ts';
 import { distribution, type Distribution } from './stats.ts';
 import { pick, sdkRequest, type Endpoint, type MixName, type PayloadKind } from './workloads.ts';
 
@@ -94,23 +93,33 @@ export async function runCpu(opts: CpuOptions): Promise<CpuScenarioResult[]> {
   const table = new FakeTable();
   const dynamo = mockDynamo(table);
   const sent: string[] = [];
-  const sqs = mockClient(SQSClient);
-  sqs.on(SendMessageCommand).callsFake((input: { MessageBody: string }) => {
-    sent.push(input.MessageBody);
-    return { MessageId: String(sent.length) };
-  });
+  const sqs = answerInMemory(SQSClient, [
+    [
+      SendMessageCommand,
+      (input: { MessageBody: string }) => {
+        sent.push(input.MessageBody);
+        return { MessageId: String(sent.length) };
+      },
+    ],
+  ]);
   const blobs = new Map<string, Uint8Array>();
-  const s3 = mockClient(S3Client);
-  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Uint8Array }) => {
-    blobs.set(input.Key, input.Body);
-    return {};
-  });
-  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-    const body = blobs.get(input.Key)!;
-    return { Body: { transformToByteArray: async () => body } };
-  });
-  const ses = mockClient(SESClient);
-  ses.on(SendEmailCommand).resolves({ MessageId: 'bench' });
+  const s3 = answerInMemory(S3Client, [
+    [
+      PutObjectCommand,
+      (input: { Key: string; Body: Uint8Array }) => {
+        blobs.set(input.Key, input.Body);
+        return {};
+      },
+    ],
+    [
+      GetObjectCommand,
+      (input: { Key: string }) => {
+        const body = blobs.get(input.Key)!;
+        return { Body: { transformToByteArray: async () => body } };
+      },
+    ],
+  ]);
+  const ses = answerInMemory(SESClient, [[SendEmailCommand, () => ({ MessageId: 'bench' })]]);
   // The grouping step logs one JSON line per alert; the line is still built, only not printed. Failures are kept to explain an error.
   const log = console.log;
   const failureLines: string[] = [];

@@ -22,7 +22,6 @@ import {
   type QueryCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { TABLE } from '#shared/infra.ts';
 
 type Item = Record<string, unknown>;
@@ -398,18 +397,47 @@ export class FakeTable {
   }
 }
 
+/** A client class whose `send` is answered in memory. */
+interface SdkClientClass {
+  prototype: { send: (...args: any[]) => Promise<unknown> };
+}
+
+/**
+ * Answers every `send` of `client`'s instances in this process from
+ * `handlers`, keyed by command class; `restore()` gives the real `send` back.
+ * Deliberately plainer than aws-sdk-client-mock: its sinon stubs deep-compare
+ * every command's input with each registered matcher, which cost more CPU per
+ * call than the grouping step itself and coloured the figures.
+ */
+export function answerInMemory(client: SdkClientClass, handlers: ReadonlyArray<readonly [command: Function, answer: (input: any) => unknown]>) {
+  const proto = client.prototype;
+  const own = Object.hasOwn(proto, 'send');
+  const original = proto.send;
+  const byCommand = new Map(handlers);
+  proto.send = async function send(command: { constructor: Function; input: unknown }) {
+    const answer = byCommand.get(command.constructor);
+    if (!answer) throw new Error(`no in-memory answer for ${command.constructor.name}`);
+    return answer(command.input);
+  };
+  return {
+    restore() {
+      if (own) proto.send = original;
+      else delete (proto as Partial<typeof proto>).send;
+    },
+  };
+}
+
 /**
  * Answers every DynamoDB document-client call of this process from `table`.
- * Returns the mock, whose `restore()` gives the real client back.
+ * Returns a handle whose `restore()` gives the real client back.
  */
 export function mockDynamo(table: FakeTable) {
-  const mock = mockClient(DynamoDBDocumentClient);
-  // aws-sdk-client-mock's handler signature is (input) => output; the casts keep its generic types quiet.
-  mock.on(GetCommand).callsFake((input: GetCommandInput) => table.get(input) as never);
-  mock.on(PutCommand).callsFake(async (input: PutCommandInput) => table.put(input) as never);
-  mock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => table.update(input) as never);
-  mock.on(DeleteCommand).callsFake((input: DeleteCommandInput) => table.delete(input) as never);
-  mock.on(QueryCommand).callsFake((input: QueryCommandInput) => table.query(input) as never);
-  mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => table.batchGet(input) as never);
-  return mock;
+  return answerInMemory(DynamoDBDocumentClient, [
+    [GetCommand, (input: GetCommandInput) => table.get(input)],
+    [PutCommand, (input: PutCommandInput) => table.put(input)],
+    [UpdateCommand, (input: UpdateCommandInput) => table.update(input)],
+    [DeleteCommand, (input: DeleteCommandInput) => table.delete(input)],
+    [QueryCommand, (input: QueryCommandInput) => table.query(input)],
+    [BatchGetCommand, (input: BatchGetCommandInput) => table.batchGet(input)],
+  ]);
 }
