@@ -18,11 +18,19 @@ export type AlertCondition =
   | { id: 'event_frequency'; value: number; intervalMinutes: number }
   | { id: 'event_unique_user_frequency'; value: number; intervalMinutes: number };
 
+/**
+ * Sentry's tag comparisons (`sentry.rules.match.MatchType`): equals, not equals,
+ * starts with, ends with, contains, does not contain, is set, is not set.
+ */
+export const TAG_MATCHES = ['eq', 'ne', 'sw', 'ew', 'co', 'nc', 'is', 'ns'] as const;
+export type TagMatch = (typeof TAG_MATCHES)[number];
+
 export type AlertFilter =
-  | { id: 'level'; match: 'gte' | 'eq'; level: Level }
+  | { id: 'level'; match: 'gte' | 'eq' | 'lte'; level: Level }
   | { id: 'environment'; environment: string }
   | { id: 'release'; release: string }
-  | { id: 'tag'; key: string; value: string };
+  /** `match` absent means `eq` (rules stored before the other comparisons existed); `value` is empty for `is`/`ns`. */
+  | { id: 'tag'; key: string; match?: TagMatch; value: string };
 
 export type AlertAction =
   | { id: 'email'; targetType: 'members' | 'addresses'; addresses?: string[] }
@@ -36,8 +44,15 @@ export interface AlertRule {
   /** How conditions combine: `any` fires when one holds, `all` when every one does. */
   actionMatch: 'any' | 'all';
   conditions: AlertCondition[];
-  /** Every filter must pass. */
   filters: AlertFilter[];
+  /** How filters combine (Sentry's `filterMatch`); absent means `all`. */
+  filterMatch?: 'all' | 'any' | 'none';
+  /**
+   * Sentry's rule-level environment, which restricts the rule whatever
+   * `filterMatch` says. Set only with `any`/`none` filters; under `all` it is
+   * stored as an environment filter, which means the same.
+   */
+  environment?: string;
   actions: AlertAction[];
   /** action interval: at most one alert per issue per this many minutes */
   frequencyMinutes: number;
@@ -141,13 +156,39 @@ const DERIVED_TAGS: Record<string, (event: NormalizedEvent) => unknown> = {
   logger: (e) => e.logger,
 };
 
-function hasTag(event: NormalizedEvent, key: string, value: string): boolean {
-  const tags = Array.isArray(event.tags) ? event.tags : [];
-  for (const pair of tags) {
-    if (Array.isArray(pair) && pair[0] === key && pair[1] === value) return true;
+/** The event's values for a tag key: sent tags, then the field Sentry derives the tag from. */
+function tagValues(event: NormalizedEvent, key: string): string[] {
+  const values: string[] = [];
+  for (const pair of Array.isArray(event.tags) ? event.tags : []) {
+    if (Array.isArray(pair) && pair[0] === key && typeof pair[1] === 'string') values.push(pair[1]);
   }
-  const derived = DERIVED_TAGS[key];
-  return derived !== undefined && derived(event) === value;
+  const derived = DERIVED_TAGS[key]?.(event);
+  if (typeof derived === 'string') values.push(derived);
+  return values;
+}
+
+/** Sentry's semantics: the negative comparisons hold when no value of the tag matches (or the tag is absent). */
+function tagMatches(event: NormalizedEvent, key: string, match: TagMatch, value: string): boolean {
+  const values = tagValues(event, key);
+  const v = value.toLowerCase();
+  switch (match) {
+    case 'eq':
+      return values.includes(value);
+    case 'ne':
+      return !values.includes(value);
+    case 'sw':
+      return values.some((x) => x.toLowerCase().startsWith(v));
+    case 'ew':
+      return values.some((x) => x.toLowerCase().endsWith(v));
+    case 'co':
+      return values.some((x) => x.toLowerCase().includes(v));
+    case 'nc':
+      return !values.some((x) => x.toLowerCase().includes(v));
+    case 'is':
+      return values.length > 0;
+    case 'ns':
+      return values.length === 0;
+  }
 }
 
 function levelRank(level: unknown): number {
@@ -159,14 +200,28 @@ function filterPasses(filter: AlertFilter, event: NormalizedEvent): boolean {
     case 'level': {
       const rank = levelRank(event.level);
       if (rank < 0) return false;
-      return filter.match === 'eq' ? rank === levelRank(filter.level) : rank >= levelRank(filter.level);
+      const wanted = levelRank(filter.level);
+      return filter.match === 'eq' ? rank === wanted : filter.match === 'lte' ? rank <= wanted : rank >= wanted;
     }
     case 'environment':
       return event.environment === filter.environment;
     case 'release':
       return event.release === filter.release;
     case 'tag':
-      return hasTag(event, filter.key, filter.value);
+      return tagMatches(event, filter.key, filter.match ?? 'eq', filter.value);
+  }
+}
+
+function filtersPass(rule: AlertRule, event: NormalizedEvent): boolean {
+  const passing = (f: AlertFilter) => filterPasses(f, event);
+  switch (rule.filterMatch ?? 'all') {
+    case 'all':
+      return rule.filters.every(passing);
+    // Sentry: with no filters, "any" and "none" do not hold the rule back either.
+    case 'any':
+      return rule.filters.length === 0 || rule.filters.some(passing);
+    case 'none':
+      return !rule.filters.some(passing);
   }
 }
 
@@ -181,7 +236,8 @@ export function firingReason(rule: AlertRule, trigger: IssueTrigger, event: Norm
   const holding = rule.conditions.filter((c) => conditionHolds(c, trigger));
   const met = rule.actionMatch === 'all' ? holding.length === rule.conditions.length : holding.length > 0;
   if (!met) return null;
-  if (!rule.filters.every((f) => filterPasses(f, event))) return null;
+  if (rule.environment !== undefined && event.environment !== rule.environment) return null;
+  if (!filtersPass(rule, event)) return null;
   const reasons = holding.map(reasonOf);
   return reasons.find((r) => r !== 'frequency') ?? 'frequency';
 }
@@ -308,7 +364,7 @@ function parseFilter(c: Checker, item: unknown, path: string): AlertFilter | und
   const id = FILTER_ALIASES[item.id] ?? item.id;
   switch (id) {
     case 'level': {
-      const match = c.oneOf(item.match ?? 'gte', `${path}.match`, ['gte', 'eq'] as const);
+      const match = c.oneOf(item.match ?? 'gte', `${path}.match`, ['gte', 'eq', 'lte'] as const);
       const level = parseLevel(c, item.level, `${path}.level`);
       return match === undefined || level === undefined ? undefined : { id, match, level };
     }
@@ -321,10 +377,12 @@ function parseFilter(c: Checker, item: unknown, path: string): AlertFilter | und
       return release === undefined ? undefined : { id, release };
     }
     case 'tag': {
-      if (item.match !== undefined && item.match !== 'eq') return c.fail(`${path}.match`, 'must be "eq"');
+      const match = c.oneOf(item.match ?? 'eq', `${path}.match`, TAG_MATCHES);
       const key = c.string(item.key, `${path}.key`, MAX_TAG_KEY_CHARS);
-      const value = c.string(item.value, `${path}.value`, MAX_TAG_VALUE_CHARS);
-      return key === undefined || value === undefined ? undefined : { id, key, value };
+      // "is set" and "is not set" take no value.
+      const value = match === 'is' || match === 'ns' ? '' : c.string(item.value, `${path}.value`, MAX_TAG_VALUE_CHARS);
+      if (key === undefined || value === undefined || match === undefined) return undefined;
+      return match === 'eq' ? { id, key, value } : { id, key, match, value };
     }
     default:
       return c.fail(`${path}.id`, 'is not a known filter (level, environment, release, tag)');
@@ -352,9 +410,46 @@ function parseWebhookUrl(c: Checker, value: unknown, path: string): string | und
   return url.href;
 }
 
+/** Sentry's email action; `targetType` IssueOwners, Team or Member. */
+export const SENTRY_EMAIL_ACTION = 'sentry.mail.actions.NotifyEmailAction';
+/** Sentry's legacy service action; with `service: "webhooks"` it posts to a URL (Ferret keeps the URL in the action). */
+export const SENTRY_SERVICE_ACTION = 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction';
+
+/**
+ * Sentry's email targets in Ferret's terms. Ferret has no ownership rules, so
+ * "issue owners" is always empty and the fall-through decides: all or active
+ * members are the project's members; "no one" would never send. A Member is
+ * named by email address.
+ */
+function parseSentryEmail(c: Checker, item: Obj, path: string): AlertAction | undefined {
+  const targetType = c.oneOf(item.targetType ?? 'IssueOwners', `${path}.targetType`, ['IssueOwners', 'Member', 'Team'] as const);
+  if (targetType === 'IssueOwners') {
+    const fallthrough = c.oneOf(item.fallthroughType ?? 'ActiveMembers', `${path}.fallthroughType`, ['ActiveMembers', 'AllMembers', 'NoOne'] as const);
+    if (fallthrough === 'NoOne') return c.fail(`${path}.fallthroughType`, 'must be "ActiveMembers" or "AllMembers": Ferret has no issue owners, so "NoOne" would never send');
+    return fallthrough === undefined ? undefined : { id: 'email', targetType: 'members' };
+  }
+  if (targetType === 'Member') {
+    const address = c.string(item.targetIdentifier, `${path}.targetIdentifier`, MAX_EMAIL_ADDRESS_CHARS);
+    if (address === undefined) return undefined;
+    if (!EMAIL.test(address)) return c.fail(`${path}.targetIdentifier`, 'must be the member\'s email address');
+    return { id: 'email', targetType: 'addresses', addresses: [address] };
+  }
+  if (targetType === 'Team') return c.fail(`${path}.targetType`, 'Team is not supported yet: use "IssueOwners" (the project\'s members) or "Member" with an email address');
+  return undefined;
+}
+
 function parseAction(c: Checker, item: unknown, path: string): AlertAction | undefined {
   if (!isObj(item) || typeof item.id !== 'string') return c.fail(path, 'must be an object with an "id"');
   switch (item.id) {
+    case SENTRY_EMAIL_ACTION:
+      return parseSentryEmail(c, item, path);
+    case SENTRY_SERVICE_ACTION: {
+      const service = c.oneOf(item.service ?? 'webhooks', `${path}.service`, ['webhooks', 'mail'] as const);
+      if (service === 'mail') return { id: 'email', targetType: 'members' };
+      if (service === undefined) return undefined;
+      const url = parseWebhookUrl(c, item.url, `${path}.url`);
+      return url === undefined ? undefined : { id: 'webhook', url };
+    }
     case 'email': {
       const targetType = c.oneOf(item.targetType ?? 'members', `${path}.targetType`, ['members', 'addresses'] as const);
       if (targetType === undefined) return undefined;
@@ -381,7 +476,7 @@ function parseAction(c: Checker, item: unknown, path: string): AlertAction | und
       return url === undefined ? undefined : { id: 'webhook', url };
     }
     default:
-      return c.fail(`${path}.id`, 'is not a known action (email, webhook)');
+      return c.fail(`${path}.id`, `is not a known action (${SENTRY_EMAIL_ACTION}, ${SENTRY_SERVICE_ACTION}, email, webhook)`);
   }
 }
 
@@ -411,12 +506,14 @@ export function parseRuleInput(input: unknown, projectId: string, id: string, no
 
   const name = c.string(input.name, 'name', MAX_RULE_NAME_CHARS);
   const actionMatch = c.oneOf(input.actionMatch ?? 'all', 'actionMatch', ['any', 'all'] as const);
-  if (input.filterMatch !== undefined && input.filterMatch !== 'all') c.fail('filterMatch', 'must be "all"');
+  const filterMatch = c.oneOf(input.filterMatch ?? 'all', 'filterMatch', ['all', 'any', 'none'] as const);
   const conditions = parseItems(c, input.conditions, 'conditions', 1, parseCondition);
   const filters = parseItems(c, input.filters ?? [], 'filters', 0, parseFilter);
+  let ruleEnvironment: string | undefined;
   if (input.environment !== undefined && input.environment !== null) {
     const environment = c.string(input.environment, 'environment', MAX_ENVIRONMENT_CHARS);
-    if (environment !== undefined) filters.push({ id: 'environment', environment });
+    if (environment !== undefined && (filterMatch ?? 'all') === 'all') filters.push({ id: 'environment', environment });
+    else ruleEnvironment = environment;
   }
   const actions = parseItems(c, input.actions, 'actions', 1, parseAction);
   const frequencyField = input.frequencyMinutes !== undefined ? 'frequencyMinutes' : 'frequency';
@@ -425,10 +522,16 @@ export function parseRuleInput(input: unknown, projectId: string, id: string, no
   if (input.enabled !== undefined) {
     if (typeof input.enabled === 'boolean') enabled = input.enabled;
     else c.fail('enabled', 'must be a boolean');
+  } else if (input.status !== undefined) {
+    // Sentry's rule `status`.
+    enabled = c.oneOf(input.status, 'status', ['active', 'disabled'] as const) !== 'disabled';
   }
 
-  if (c.problems.length > 0 || name === undefined || actionMatch === undefined || frequencyMinutes === undefined) {
+  if (c.problems.length > 0 || name === undefined || actionMatch === undefined || frequencyMinutes === undefined || filterMatch === undefined) {
     throw new RuleValidationError(c.problems);
   }
-  return { id, projectId, name, actionMatch, conditions, filters, actions, frequencyMinutes, enabled, dateCreated: now.toISOString() };
+  const rule: AlertRule = { id, projectId, name, actionMatch, conditions, filters, actions, frequencyMinutes, enabled, dateCreated: now.toISOString() };
+  if (filterMatch !== 'all') rule.filterMatch = filterMatch;
+  if (ruleEnvironment !== undefined) rule.environment = ruleEnvironment;
+  return rule;
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { defaultRules, parseRuleInput } from '../alerts/rules.ts';
+import { toSentryRule } from '../alerts/sentry-rule-json.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
 import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '../model.ts';
@@ -332,14 +333,21 @@ export function createApi(deps: ApiDeps) {
 
   route('GET', '/projects/{org}/{project}/rules', 'project:read', async (_req, p, principal) => {
     const proj = await project(principal, p['org']!, p['project']!);
-    return ok(await deps.alerts.listRules(proj.id));
+    return ok((await deps.alerts.listRules(proj.id)).map((r) => toSentryRule(r, proj.slug)));
+  });
+
+  route('GET', '/projects/{org}/{project}/rules/{ruleId}', 'project:read', async (_req, p, principal) => {
+    const proj = await project(principal, p['org']!, p['project']!);
+    const rule = (await deps.alerts.listRules(proj.id)).find((r) => r.id === p['ruleId']);
+    if (!rule) throw new NotFoundError(`rule ${p['ruleId']} not found`);
+    return ok(toSentryRule(rule, proj.slug));
   });
 
   route('POST', '/projects/{org}/{project}/rules', 'project:write', async (req, p, principal) => {
     const proj = await project(principal, p['org']!, p['project']!);
     const rule = parseRuleInput(req.body, proj.id, randomBytes(8).toString('hex'), deps.now());
     await deps.alerts.putRule(rule);
-    return { status: 201, body: rule };
+    return { status: 201, body: toSentryRule(rule, proj.slug) };
   });
 
   route('PUT', '/projects/{org}/{project}/rules/{ruleId}', 'project:write', async (req, p, principal) => {
@@ -348,7 +356,7 @@ export function createApi(deps: ApiDeps) {
     if (!existing) throw new NotFoundError(`rule ${p['ruleId']} not found`);
     const rule = parseRuleInput(req.body, proj.id, existing.id, new Date(existing.dateCreated));
     await deps.alerts.putRule(rule);
-    return ok(rule);
+    return ok(toSentryRule(rule, proj.slug));
   });
 
   route('DELETE', '/projects/{org}/{project}/rules/{ruleId}', 'project:write', async (_req, p, principal) => {

@@ -142,3 +142,43 @@ describe('webhook actions', () => {
     expect(stack.poller.stats.failures).toBe(failuresBefore);
   });
 });
+
+describe('the rules API', () => {
+  it('takes and answers Sentry’s rule shape; an answer sent back with PUT changes nothing', async () => {
+    const body = {
+      name: 'Imported from Sentry',
+      actionMatch: 'any',
+      filterMatch: 'all',
+      frequency: 60,
+      environment: 'production',
+      conditions: [
+        { id: 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition' },
+        { id: 'sentry.rules.conditions.event_frequency.EventFrequencyCondition', value: 100, interval: '1h', comparisonType: 'count' },
+      ],
+      filters: [{ id: 'sentry.rules.filters.level.LevelFilter', match: 'gte', level: '40' }],
+      actions: [
+        { id: 'sentry.mail.actions.NotifyEmailAction', targetType: 'IssueOwners', fallthroughType: 'ActiveMembers' },
+        { id: 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction', service: 'webhooks', url: 'https://chat.example.com/hooks/1' },
+      ],
+      status: 'disabled',
+    };
+    const created = await apiSend(stack, 'POST', `${PROJECT}/rules/`, body);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'Imported from Sentry', frequency: 60, environment: 'production', status: 'disabled', projects: ['default'] });
+    expect(created.body.conditions[1]).toMatchObject({ id: body.conditions[1]!.id, value: 100, interval: '1h' });
+    expect(created.body.actions[1]).toMatchObject({ service: 'webhooks', url: 'https://chat.example.com/hooks/1' });
+
+    const one = await apiSend(stack, 'GET', `${PROJECT}/rules/${created.body.id}/`);
+    expect(one).toEqual({ status: 200, body: created.body });
+    const put = await apiSend(stack, 'PUT', `${PROJECT}/rules/${created.body.id}/`, one.body);
+    expect(put).toEqual({ status: 200, body: created.body });
+    const listed = await apiSend(stack, 'GET', `${PROJECT}/rules/`);
+    expect(listed.body.find((r: { id: string }) => r.id === created.body.id)).toEqual(created.body);
+
+    const bad = await apiSend(stack, 'PUT', `${PROJECT}/rules/${created.body.id}/`, { ...body, actions: [{ id: 'sentry.mail.actions.NotifyEmailAction', targetType: 'Team', targetIdentifier: '1' }] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('Team is not supported');
+    expect((await apiSend(stack, 'GET', `${PROJECT}/rules/nope/`)).status).toBe(404);
+    expect((await apiSend(stack, 'DELETE', `${PROJECT}/rules/${created.body.id}/`)).status).toBe(202);
+  });
+});

@@ -76,7 +76,7 @@ describe('parseRuleInput', () => {
       name: '',
       actionMatch: 'none',
       conditions: [{ id: 'first_seen' }, { id: 'event_frequency', value: -1, intervalMinutes: 7 }, { id: 'nope' }, 'x'],
-      filters: [{ id: 'level', match: 'lte', level: 'loud' }, { id: 'tag', key: 'k' }],
+      filters: [{ id: 'level', match: 'between', level: 'loud' }, { id: 'tag', key: 'k' }],
       actions: [{ id: 'email', targetType: 'addresses', addresses: ['not-an-address', 'a@b.c\r\nBcc: x@y.z'] }, { id: 'webhook', url: 'ftp://x' }],
       frequencyMinutes: 1,
       enabled: 'yes',
@@ -88,7 +88,7 @@ describe('parseRuleInput', () => {
       'conditions[1].intervalMinutes must be one of 1, 5, 15, 60, 1440, 10080, 43200',
       'conditions[2].id is not a known condition',
       'conditions[3] must be an object',
-      'filters[0].match must be one of "gte", "eq"',
+      'filters[0].match must be one of "gte", "eq", "lte"',
       'filters[0].level must be one of',
       'filters[1].value must be a string',
       'actions[0].addresses[0] is not an email address',
@@ -109,8 +109,8 @@ describe('parseRuleInput', () => {
     for (const input of [null, 'rule', 42, [valid]]) expect(problemsOf(input)).toEqual(['rule must be a JSON object']);
   });
 
-  it('refuses percent comparisons and filterMatch other than all', () => {
-    const problems = problemsOf({ ...valid, filterMatch: 'any', conditions: [{ id: 'event_frequency', value: 1, interval: '1h', comparisonType: 'percent' }] });
+  it('refuses percent comparisons and an unknown filterMatch', () => {
+    const problems = problemsOf({ ...valid, filterMatch: 'some', conditions: [{ id: 'event_frequency', value: 1, interval: '1h', comparisonType: 'percent' }] });
     expect(problems.map((p) => p.split(' ')[0])).toEqual(['filterMatch', 'conditions[0].comparisonType']);
   });
 
