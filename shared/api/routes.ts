@@ -424,11 +424,16 @@ function parseStatusUpdate(body: unknown): { status: IssueStatus; details: { res
 }
 
 async function eventNeighbours(events: EventStore, issueId: string, eventId: string) {
-  // Neighbours within the most recent page; enough for navigation on the issue page.
-  const { events: recent } = await events.listEvents(issueId, { limit: 100 });
+  // Neighbours within the most recent page, or else the oldest page: both ends of an issue's history
+  // (latest and oldest, and the steps from them) navigate; the middle of a very long one may not.
+  const { events: recent, nextCursor } = await events.listEvents(issueId, { limit: 100 });
   const i = recent.findIndex((e) => e.eventId === eventId);
-  if (i < 0) return {};
-  return { next: recent[i - 1]?.eventId ?? null, previous: recent[i + 1]?.eventId ?? null };
+  if (i >= 0) return { next: recent[i - 1]?.eventId ?? null, previous: recent[i + 1]?.eventId ?? (nextCursor ? undefined : null) };
+  if (!nextCursor) return {};
+  const { events: oldest } = await events.listEvents(issueId, { limit: 100, oldestFirst: true });
+  const j = oldest.findIndex((e) => e.eventId === eventId);
+  if (j < 0) return {};
+  return { previous: oldest[j - 1]?.eventId ?? null, next: oldest[j + 1]?.eventId };
 }
 
 function linkHeader(apiUrl: string, req: ApiRequest, cursor: string | undefined, next: string | undefined): string {

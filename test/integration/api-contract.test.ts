@@ -363,3 +363,34 @@ describe('project list stats', () => {
     expect((await apiGet(stack, '/organizations/ferret/projects/?statsPeriod=90d')).status).toBe(400);
   });
 });
+
+describe('event navigation', () => {
+  it('links each event of an issue to its older and newer neighbours, from both ends', async () => {
+    await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Navigation' });
+    const dsn = (await apiGet<any[]>(stack, '/projects/ferret/navigation/keys/')).body[0].dsn.public;
+    const u = new URL(dsn);
+    const ids = ['1', '2', '3'].map((n) => n.repeat(32));
+    for (const [i, id] of ids.entries()) {
+      const res = await fetch(`${stack.url}/api${u.pathname}/store/?sentry_key=${u.username}&sentry_version=7`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event_id: id, message: 'the same message', timestamp: 1_790_000_000 + i * 60 }),
+      });
+      expect(res.status).toBe(200);
+      // One at a time, so each is stored in its own batch and all three are kept in full.
+      await waitFor(async () => (await apiGet<any[]>(stack, '/projects/ferret/navigation/issues/')).body[0]?.count === String(i + 1), `event ${i + 1} counted`);
+    }
+    const issue = (await apiGet<any[]>(stack, '/projects/ferret/navigation/issues/')).body[0];
+    const get = async (which: string) => (await apiGet(stack, `/organizations/ferret/issues/${issue.id}/events/${which}/`)).body;
+    const latest = await get('latest');
+    const oldest = await get('oldest');
+    expect(new Set([latest.eventID, oldest.eventID]).size).toBe(2);
+    expect(latest.nextEventID).toBeNull();
+    expect(oldest.previousEventID).toBeNull();
+    const middle = await get(latest.previousEventID);
+    expect(middle.nextEventID).toBe(latest.eventID);
+    expect(middle.previousEventID).toBe(oldest.eventID);
+    expect(oldest.nextEventID).toBe(middle.eventID);
+    expect([latest.eventID, middle.eventID, oldest.eventID].sort()).toEqual([...ids].sort());
+  });
+});

@@ -259,7 +259,7 @@ export interface Event {
   tags: Tag[];
   user?: EventUser | null;
   contexts?: Record<string, Record<string, unknown>> | null;
-  sdk?: { name?: string; version?: string } | null;
+  sdk?: { name?: string; version?: string; integrations?: string[]; packages?: Array<{ name?: string; version?: string }> } | null;
   fingerprints?: string[];
   previousEventID?: string | null;
   nextEventID?: string | null;

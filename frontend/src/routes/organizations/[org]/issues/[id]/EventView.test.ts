@@ -50,10 +50,26 @@ describe('EventView', () => {
     for (const name of ['Exception', 'Breadcrumbs', 'Request', 'User', 'Contexts', 'Tags']) {
       expect(screen.getByRole('heading', { level: 2, name })).toBeTruthy();
     }
-    expect(screen.getByText('1.0.1')).toBeTruthy();
-    expect(screen.getByText('sentry.python 2.40.0')).toBeTruthy();
+    const facts = screen.getByLabelText('Event facts');
+    const fact = (name: string) => [...facts.querySelectorAll('div')].find((d) => d.querySelector('dt')?.textContent === name)?.querySelector('dd')?.textContent?.trim();
+    expect(fact('Release')).toBe('1.0.1');
+    expect(fact('Environment')).toBe('production');
+    expect(fact('SDK')).toBe('sentry.python 2.40.0');
     expect(screen.getByText('ada@example.com')).toBeTruthy();
-    expect(screen.getByText('CPython')).toBeTruthy();
+    // Contexts read as titled cards with a summary; user fields with readable labels.
+    const runtime = screen.getByRole('region', { name: 'Runtime' });
+    expect(runtime.querySelector('h3')!.textContent).toContain('CPython 3.12');
+    const userTable = screen.getByRole('heading', { level: 2, name: 'User' }).parentElement!;
+    expect([...userTable.querySelectorAll('th')].map((th) => th.textContent)).toEqual(['ID', 'Email']);
+    const sdk = screen.getByRole('heading', { level: 2, name: 'SDK' }).parentElement!;
+    expect(sdk.textContent).toContain('sentry.python');
+    expect(sdk.textContent).toContain('2.40.0');
+  });
+
+  it('links a tag to the issue events that carry it', () => {
+    render(EventView, { props: { event, issue, which: 'latest' } });
+    const tag = screen.getByRole('link', { name: /server_name/ });
+    expect(tag.getAttribute('href')).toBe(`/organizations/acme/issues/1/events/?query=${encodeURIComponent('server_name:"<b>web 1</b>"')}`);
   });
 
   it('links older and latest events and disables newer when there is none', () => {
