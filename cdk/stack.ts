@@ -19,7 +19,7 @@ import {
 } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -45,6 +45,7 @@ import {
   DEFAULT_RETENTION_DAYS,
   ENV,
   FUNCTIONS,
+  AUTHORIZER,
   QUEUE,
   ROUTES,
   SDK_FROM_RUNTIME,
@@ -344,8 +345,9 @@ export class FerretStack extends Stack {
       ingest: this.nodeFunction('ingest', 'Ingest'),
       group: this.nodeFunction('group', 'Group'),
       api: this.nodeFunction('api', 'Api'),
+      authorizer: this.nodeFunction('authorizer', 'Authorizer'),
     };
-    const { ingest, group, api } = this.functions;
+    const { ingest, group, api, authorizer: authorizerFn } = this.functions;
 
     for (const fn of [ingest, group, api]) {
       fn.addEnvironment(ENV.table, this.table.tableName);
@@ -386,6 +388,19 @@ export class FerretStack extends Stack {
 
     api.addEnvironment(ENV.portalUrl, portalUrl);
     api.addEnvironment(ENV.jwtIssuer, this.userPool.userPoolProviderUrl);
+    api.addEnvironment(ENV.userPoolId, this.userPool.userPoolId);
+    // The alert recipient installing Ferret owns its default organization (invited at first start).
+    api.addEnvironment(ENV.ownerEmail, mailTo);
+    // Inviting a member creates its Cognito account; an access token's sub is looked up for its email.
+    api.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser'], resources: [this.userPool.userPoolArn] }),
+    );
+
+    // The authorizer reads API tokens by key, nothing else.
+    authorizerFn.addEnvironment(ENV.table, this.table.tableName);
+    authorizerFn.addEnvironment(ENV.userPoolId, this.userPool.userPoolId);
+    authorizerFn.addEnvironment(ENV.userPoolClientId, this.userPoolClient.userPoolClientId);
+    authorizerFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }));
     this.grantTable(api, [...TABLE_READ, ...TABLE_WRITE]);
     this.grantPayloads(api, ['s3:GetObject']);
 
@@ -428,7 +443,12 @@ export class FerretStack extends Stack {
         ),
       },
     });
-    const authorizer = new HttpUserPoolAuthorizer('Cognito', this.userPool, { userPoolClients: [this.userPoolClient] });
+    // Cognito JWTs and API tokens both (a JWT authorizer refuses API tokens); cached per Authorization header.
+    const authorizer = new HttpLambdaAuthorizer('Portal', authorizerFn, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [`$request.header.${AUTHORIZER.identityHeader}`],
+      resultsCacheTtl: Duration.seconds(AUTHORIZER.cacheTtlSeconds),
+    });
     const integrations: Record<RouteDef['target'], HttpLambdaIntegration> = {
       api: new HttpLambdaIntegration('ApiIntegration', api),
       ingest: new HttpLambdaIntegration('IngestIntegration', ingest),

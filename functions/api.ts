@@ -1,39 +1,68 @@
 /**
  * Portal API Lambda: Sentry's web API paths and shapes (see shared/api/routes.ts).
+ * The authorizer (functions/authorizer.ts) let the request in; who the caller
+ * is and what it may see is decided here again, on every request.
  */
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { principalFromClaims, principalFromToken } from '#shared/api/auth.ts';
-import { DEFAULT_ORG } from '#shared/api/bootstrap.ts';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
+import { authContextFrom, resolvePrincipal } from '#shared/api/auth.ts';
+import { ensureDefaults } from '#shared/api/bootstrap.ts';
 import { createApi } from '#shared/api/routes.ts';
 import { optionalEnv, requireEnv } from '#shared/config.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { ENV } from '#shared/infra.ts';
+import { CognitoDirectory } from './lib/cognito.ts';
 import { DynamoStore } from './lib/dynamo.ts';
+import { DynamoMemberStore } from './lib/dynamo-members.ts';
 import { httpErrors, json, toHttpRequest, type GatewayEvent } from './lib/http.ts';
 
-const store = new DynamoStore(requireEnv(ENV.table));
+const table = requireEnv(ENV.table);
+const store = new DynamoStore(table);
+const members = new DynamoMemberStore(table);
+const userPoolId = optionalEnv(ENV.userPoolId);
+const directory = userPoolId ? new CognitoDirectory(userPoolId) : undefined;
+const ownerEmail = optionalEnv(ENV.ownerEmail);
+const now = () => new Date();
 const api = createApi({
   projects: store,
   issues: store,
   events: store,
   alerts: store,
+  members,
+  ...(directory ? { directory } : {}),
   dsnBaseUrl: requireEnv(ENV.dsnBaseUrl),
   portalUrl: requireEnv(ENV.portalUrl),
   apiUrl: optionalEnv(ENV.apiUrl) ?? '',
-  now: () => new Date(),
+  now,
 });
+/** First start in AWS: the default organization and its owner, invited by email (idempotent). */
+let installed: Promise<unknown> | undefined;
+async function install() {
+  const installation = await ensureDefaults({ projects: store, alerts: store, members }, now(), ownerEmail ? { email: ownerEmail } : undefined);
+  if (installation.ownerCreated && ownerEmail && directory) await directory.invite(ownerEmail);
+}
 
 async function apiHandler(event: GatewayEvent) {
+  installed ??= install().catch((e) => {
+    installed = undefined;
+    throw e;
+  });
+  await installed;
   const req = toHttpRequest(event);
-  const claims = (event as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext?.authorizer?.jwt?.claims;
-  const principal = principalFromClaims(claims, DEFAULT_ORG) ?? (await principalFromToken(store, req.headers['authorization']));
+  const raw = (event as APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>).requestContext?.authorizer?.lambda;
+  let context = authContextFrom(raw);
+  // An access token carries no email: the directory has it, for binding an invitation.
+  if (context?.kind === 'user' && context.email === undefined && directory) {
+    const found = await directory.emailOf(context.sub);
+    if (found) context = { ...context, email: found.email, emailVerified: found.verified };
+  }
+  const principal = await resolvePrincipal({ tokens: store, members, now }, { authorization: req.headers['authorization'], context });
   let body: unknown;
   if (req.body.length > 0) {
     try {
       body = JSON.parse(Buffer.from(req.body).toString('utf8'));
     } catch (cause) {
-      throw new ValidationError('the request body is not valid JSON', { cause });
+      throw new ValidationError('body: not valid JSON', { cause });
     }
   }
   const res = await api({ method: req.method, path: req.path, query: req.query, multiQuery: req.multiQuery, body, principal });

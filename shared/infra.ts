@@ -30,6 +30,18 @@ export const FUNCTIONS = {
   ingest: { entry: 'functions/ingest.ts', memoryMB: 512, timeoutSeconds: 10 },
   group: { entry: 'functions/group.ts', memoryMB: 1024, timeoutSeconds: 60 },
   api: { entry: 'functions/api.ts', memoryMB: 512, timeoutSeconds: 15 },
+  authorizer: { entry: 'functions/authorizer.ts', memoryMB: 256, timeoutSeconds: 5 },
+} as const;
+
+/**
+ * The portal API's Lambda REQUEST authorizer. Its answer is cached per
+ * Authorization header; the API handler reads the token and the caller's
+ * memberships again on every request, so a revoked token or a removed member
+ * loses access at the next request, not when the cache expires.
+ */
+export const AUTHORIZER = {
+  identityHeader: 'Authorization',
+  cacheTtlSeconds: 300,
 } as const;
 
 /**
@@ -113,6 +125,11 @@ export const ENV = {
   apiUrl: 'FERRET_API_URL',
   /** Issuer and audience of portal JWTs (Cognito), checked again in the handler. */
   jwtIssuer: 'FERRET_JWT_ISSUER',
+  /** Cognito user pool and portal client: the authorizer verifies JWTs against them; the API invites into the pool. */
+  userPoolId: 'FERRET_USER_POOL_ID',
+  userPoolClientId: 'FERRET_USER_POOL_CLIENT_ID',
+  /** The email made owner of the default organization at first start (bound at its first sign-in). */
+  ownerEmail: 'FERRET_OWNER_EMAIL',
 } as const;
 
 /** Retention of stored events unless a project overrides it. */

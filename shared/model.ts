@@ -36,6 +36,53 @@ export interface Project {
   sensitiveFields: string[];
   /** Field names never scrubbed. */
   safeFields: string[];
+  /** Slugs of the teams that own the project; members see a project only through them. */
+  teams?: string[];
+}
+
+/** Organization roles, as Sentry names them (its `manager` and `billing` roles are not offered). */
+export type OrgRole = 'owner' | 'admin' | 'member';
+export const ORG_ROLES: readonly OrgRole[] = ['member', 'admin', 'owner'];
+
+/**
+ * A member of an organization. Invited by email; bound to a sign-in identity
+ * (`userId`, the Cognito `sub`, or `local` on one machine) at the first sign-in.
+ */
+export interface Member {
+  /** Numeric string, unique in the installation. */
+  id: string;
+  orgSlug: string;
+  /** Lower-case. */
+  email: string;
+  role: OrgRole;
+  /** Team slugs. */
+  teams: string[];
+  userId?: string;
+  dateCreated: string;
+}
+
+export interface Team {
+  slug: string;
+  orgSlug: string;
+  name: string;
+  dateCreated: string;
+}
+
+/** An API token as stored: never the token itself, only its SHA-256. */
+export interface ApiToken {
+  /** Numeric string, shown in the portal and used to revoke. */
+  id: string;
+  hash: string;
+  orgSlug: string;
+  /** The member the token acts for; absent for installation tokens. */
+  memberId?: string;
+  userId: string;
+  name: string;
+  scopes: string[];
+  /** The last characters, so a user can tell tokens apart. */
+  tokenLastCharacters: string;
+  dateCreated: string;
+  expiresAt?: string;
 }
 
 export interface ProjectKey {

@@ -4,7 +4,7 @@
  * Nothing here knows about DynamoDB, SQS, SES or S3.
  */
 import type { AlertRule } from './alerts/rules.ts';
-import type { Issue, IssueStatus, IssueSubstatus, Level, NormalizedEvent, Organization, Project, ProjectKey, QueueMessage, StoredEvent } from './model.ts';
+import type { ApiToken, Issue, IssueStatus, IssueSubstatus, Level, Member, NormalizedEvent, Organization, Project, ProjectKey, QueueMessage, StoredEvent, Team } from './model.ts';
 
 export interface ProjectStore {
   listOrganizations(): Promise<Organization[]>;
@@ -176,8 +176,31 @@ export interface AlertStore {
 
 export interface TokenStore {
   /** Looks up an API token by its SHA-256 hash (tokens are stored hashed). */
-  getToken(hash: string): Promise<{ hash: string; userId: string; scopes: string[]; orgSlug: string } | undefined>;
-  putToken(token: { hash: string; userId: string; scopes: string[]; orgSlug: string; label: string }): Promise<void>;
+  getToken(hash: string): Promise<{ hash: string; userId: string; scopes: string[]; orgSlug: string; memberId?: string; expiresAt?: string } | undefined>;
+  putToken(token: { hash: string; userId: string; scopes: string[]; orgSlug: string; label: string; memberId?: string }): Promise<void>;
+}
+
+/** Members, teams, the teams of projects, and the API tokens of members. */
+export interface MemberStore {
+  listMembers(orgSlug: string): Promise<Member[]>;
+  getMember(orgSlug: string, id: string): Promise<Member | undefined>;
+  /** Memberships bound to a sign-in identity, in every organization. */
+  membersOfUser(userId: string): Promise<Member[]>;
+  /** Invitations to an email not yet bound to a sign-in identity. */
+  invitesForEmail(email: string): Promise<Member[]>;
+  /** Creates the member; ConflictError when the email is already a member of the organization. */
+  createMember(member: Member): Promise<void>;
+  /** Replaces role, teams and binding of an existing member. */
+  putMember(member: Member): Promise<void>;
+  deleteMember(orgSlug: string, id: string): Promise<void>;
+  listTeams(orgSlug: string): Promise<Team[]>;
+  getTeam(orgSlug: string, slug: string): Promise<Team | undefined>;
+  /** Creates the team; ConflictError when the slug is taken. */
+  createTeam(team: Team): Promise<void>;
+  setProjectTeams(projectId: string, teams: string[]): Promise<void>;
+  createToken(token: ApiToken): Promise<void>;
+  listTokens(orgSlug: string, memberId: string): Promise<ApiToken[]>;
+  deleteToken(hash: string): Promise<void>;
 }
 
 export interface Mail {
@@ -219,3 +242,11 @@ export interface BlobStore {
 }
 
 export type { NormalizedEvent };
+
+/** The sign-in accounts of portal users (Cognito in AWS). */
+export interface UserDirectory {
+  /** Creates the account of an invited email and sends the invitation; an existing account is left as it is. */
+  invite(email: string): Promise<void>;
+  /** The email of a sign-in identity, when its token carried none (access tokens). */
+  emailOf(userId: string): Promise<{ email: string; verified: boolean } | undefined>;
+}

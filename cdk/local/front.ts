@@ -7,7 +7,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { INGEST_PATH, MiB, type IngestApiKind } from '#shared/infra.ts';
+import { AUTHORIZER, INGEST_PATH, MiB, type IngestApiKind } from '#shared/infra.ts';
 import { httpApiEvent, lambdaContext, restApiEvent, type RawRequest } from './lambda.ts';
 
 /** API Gateway's request size cap. */
@@ -18,6 +18,11 @@ type Invoke = (event: unknown, context: unknown) => Promise<APIGatewayProxyResul
 export interface FrontOptions {
   ingest: Invoke;
   api: Invoke;
+  /**
+   * The portal API's authorizer: its context for a request, or undefined to
+   * deny. The front caches answers per Authorization header as API Gateway does.
+   */
+  authorize: (authorization: string) => Promise<Record<string, unknown> | undefined>;
   ingestApi: IngestApiKind;
   portalDir: string;
   /** Served at /config.json, as the CDK stack generates it for CloudFront. */
@@ -74,6 +79,19 @@ function send(res: ServerResponse, result: APIGatewayProxyResult | undefined) {
 
 export function startFront(opts: FrontOptions, port: number, host = '127.0.0.1'): Promise<Server> {
   const portalRoot = resolve(opts.portalDir);
+  const authorizerCache = new Map<string, { context: Record<string, unknown> | undefined; until: number }>();
+
+  /** API Gateway's fixed answers: 401 without the identity header, 403 when the authorizer denies. */
+  async function authorizeApi(authorization: string | undefined): Promise<{ denied: APIGatewayProxyResult } | { context: Record<string, unknown> }> {
+    if (!authorization) return { denied: { statusCode: 401, headers: { 'content-type': 'application/json' }, body: '{"message":"Unauthorized"}' } };
+    let cached = authorizerCache.get(authorization);
+    if (!cached || cached.until <= Date.now()) {
+      cached = { context: await opts.authorize(authorization), until: Date.now() + AUTHORIZER.cacheTtlSeconds * 1000 };
+      authorizerCache.set(authorization, cached);
+    }
+    if (!cached.context) return { denied: { statusCode: 403, headers: { 'content-type': 'application/json' }, body: '{"message":"Forbidden"}' } };
+    return { context: cached.context };
+  }
 
   function serveStatic(path: string, res: ServerResponse) {
     if (path === '/config.json') {
@@ -132,7 +150,14 @@ export function startFront(opts: FrontOptions, port: number, host = '127.0.0.1')
         const event = opts.ingestApi === 'rest' ? restApiEvent(raw, '/{proxy+}') : httpApiEvent(raw, `${method} /{proxy+}`);
         send(res, await opts.ingest(event, lambdaContext('ingest')));
       } else {
-        send(res, await opts.api(httpApiEvent(raw, 'ANY /api/0/{proxy+}'), lambdaContext('api')));
+        const auth = await authorizeApi(headers['authorization']);
+        if ('denied' in auth) {
+          send(res, auth.denied);
+          return;
+        }
+        const event = httpApiEvent(raw, 'ANY /api/0/{proxy+}');
+        (event.requestContext as unknown as { authorizer: unknown }).authorizer = { lambda: auth.context };
+        send(res, await opts.api(event, lambdaContext('api')));
       }
     } catch (error) {
       console.error('front: handler failed', error);

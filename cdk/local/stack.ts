@@ -8,11 +8,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ensureDefaults, issueToken, type Installation } from '#shared/api/bootstrap.ts';
+import { ensureDefaults, issueToken, LOCAL_USER, type Installation } from '#shared/api/bootstrap.ts';
 import { dsnFor } from '#shared/api/serialize.ts';
 import { DEFAULT_INGEST_API, ENV, type IngestApiKind } from '#shared/infra.ts';
 import { LOCAL_NAMES, startEmulators, type Emulators } from './emulators.ts';
 import { startFront } from './front.ts';
+import { lambdaContext } from './lambda.ts';
 import { startPoller, type Poller } from './poller.ts';
 
 export interface LocalStackOptions {
@@ -54,6 +55,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The front listens first so the DSN and portal URLs (which include the port) are known to the handlers.
   let ingest: (e: unknown, c: unknown) => Promise<never>;
   let api: (e: unknown, c: unknown) => Promise<never>;
+  let authorizer: (e: unknown, c: unknown) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
   let token = '';
   const state: { dsnBaseUrl: string } = { dsnBaseUrl: '' };
   const ingestApi = options.ingestApi ?? DEFAULT_INGEST_API;
@@ -61,6 +63,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     {
       ingest: (e, c) => ingest(e, c),
       api: (e, c) => api(e, c),
+      // The same authorizer handler as in AWS, with the REQUEST event API Gateway sends it.
+      authorize: async (authorization) => {
+        const out = await authorizer({ version: '2.0', type: 'REQUEST', routeKey: 'ANY /api/0/{proxy+}', identitySource: [authorization], headers: { authorization } }, lambdaContext('authorizer'));
+        return out.isAuthorized ? (out.context ?? {}) : undefined;
+      },
       ingestApi,
       portalDir: join(REPO_ROOT, 'frontend', 'build'),
       portalConfig: () => ({ apiUrl: '', dsnBaseUrl: state.dsnBaseUrl, auth: { kind: 'local' } }),
@@ -89,18 +96,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   // Imported only now: the handlers read their configuration at module load, like a Lambda cold start.
-  const [ingestModule, apiModule, groupModule, dynamoModule] = await Promise.all([
+  const [ingestModule, apiModule, groupModule, authorizerModule, dynamoModule, membersModule] = await Promise.all([
     import('#functions/ingest.ts'),
     import('#functions/api.ts'),
     import('#functions/group.ts'),
+    import('#functions/authorizer.ts'),
     import('#functions/lib/dynamo.ts'),
+    import('#functions/lib/dynamo-members.ts'),
   ]);
   ingest = ingestModule.handler as never;
   api = apiModule.handler as never;
+  authorizer = authorizerModule.handler as never;
 
   const store = new dynamoModule.DynamoStore(LOCAL_NAMES.table);
-  const installation = await ensureDefaults({ projects: store, alerts: store }, new Date());
-  token = await issueToken(store, installation.orgSlug, 'local');
+  const members = new membersModule.DynamoMemberStore(LOCAL_NAMES.table);
+  // The one local user owns the installation; its email receives the alerts of its projects.
+  const ownerEmail = (options.mailTo ?? 'team@localhost').split(',')[0]!;
+  const installation = await ensureDefaults({ projects: store, alerts: store, members }, new Date(), { email: ownerEmail, userId: LOCAL_USER });
+  token = await issueToken(store, installation.orgSlug, LOCAL_USER, installation.ownerMemberId);
 
   const sqs = new SQSClient({});
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;

@@ -23,7 +23,13 @@
  *   ALERT#{channel}#{issueId} / ALERT      alert suppression key per rule channel (`shared/alerts/channels.ts`:
  *                                          the rule id for its email, `{ruleId}~webhook~{hash}` per webhook;
  *                                          TTL = end of the window; token, sent)
- *   TOKEN#{sha256} / TOKEN                 API token, stored hashed
+ *   TOKEN#{sha256} / TOKEN                 API token, stored hashed (gsi1: ORG#{slug}#MEMBER#{id}#TOKENS / id
+ *                                          for a member's tokens)
+ *   ORG#{slug} / MEMBER#{id}               organization member (gsi1: USER#{userId} / ORG#{slug} once bound
+ *                                          to a sign-in, EMAIL#{email} / ORG#{slug} while invited)
+ *   ORG#{slug} / MEMBER_EMAIL#{email}      email claim: one membership per email and organization
+ *   ORG#{slug} / TEAM#{slug}               team
+ * Members, teams and member tokens are read and written by `dynamo-members.ts`.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -1045,10 +1051,19 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   async getToken(hash: string) {
     const item = await this.get(`TOKEN#${hash}`, 'TOKEN');
     if (!item) return undefined;
-    return { hash, userId: item['userId'] as string, scopes: item['scopes'] as string[], orgSlug: item['orgSlug'] as string };
+    const token: { hash: string; userId: string; scopes: string[]; orgSlug: string; memberId?: string; expiresAt?: string } = {
+      hash,
+      userId: item['userId'] as string,
+      scopes: item['scopes'] as string[],
+      orgSlug: item['orgSlug'] as string,
+    };
+    if (typeof item['memberId'] === 'string') token.memberId = item['memberId'];
+    // `expiresAt` is the TTL attribute (epoch s); the domain reads the ISO date kept beside it.
+    if (typeof item['expiresAtIso'] === 'string') token.expiresAt = item['expiresAtIso'];
+    return token;
   }
 
-  async putToken(token: { hash: string; userId: string; scopes: string[]; orgSlug: string; label: string }): Promise<void> {
+  async putToken(token: { hash: string; userId: string; scopes: string[]; orgSlug: string; label: string; memberId?: string }): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `TOKEN#${token.hash}`, sk: 'TOKEN', ...token } }));
   }
 }

@@ -9,7 +9,9 @@ import { toSentryRule } from '../alerts/sentry-rule-json.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
 import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '../model.ts';
-import type { AlertStore, EventStore, IssueQuery, IssueStore, ProjectStore } from '../ports.ts';
+import type { AlertStore, EventStore, IssueQuery, IssueStore, MemberStore, ProjectStore, UserDirectory } from '../ports.ts';
+import { canSeeProject, hasScope, type Membership } from './access.ts';
+import { registerOrgRoutes } from './routes-org.ts';
 import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
 import { applyKeyUpdate, applyProjectUpdate, parseKeyCreate } from './project-settings.ts';
@@ -24,6 +26,10 @@ export interface ApiPrincipal {
   orgs: string[];
   scopes: string[];
   email?: string;
+  /** Standing per organization (role, teams, scopes); routes under `{org}` check these. */
+  memberships?: Record<string, Membership>;
+  /** Set when the caller authenticated with an API token (its SHA-256). */
+  tokenHash?: string;
 }
 
 export interface ApiRequest {
@@ -46,6 +52,9 @@ export interface ApiDeps {
   issues: IssueStore;
   events: EventStore;
   alerts: AlertStore;
+  members: MemberStore;
+  /** Sign-in accounts for invited members (Cognito in AWS); absent on one machine. */
+  directory?: UserDirectory;
   dsnBaseUrl: string;
   portalUrl: string;
   /** Base URL of this API, for `Link` headers. */
@@ -53,9 +62,11 @@ export interface ApiDeps {
   now: () => Date;
 }
 
-type Handler = (req: ApiRequest, params: Record<string, string>, principal: ApiPrincipal) => Promise<ApiResponse>;
+export type Handler = (req: ApiRequest, params: Record<string, string>, principal: ApiPrincipal) => Promise<ApiResponse>;
 interface Route {
   method: string;
+  /** As registered: `/projects/{org}/{project}`. */
+  path: string;
   pattern: RegExp;
   scope: string;
   handler: Handler;
@@ -93,24 +104,26 @@ export function createApi(deps: ApiDeps) {
   const routes: Route[] = [];
   const route = (method: string, path: string, scope: string, handler: Handler) => {
     const pattern = new RegExp(`^/api/0${path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}/?$`);
-    routes.push({ method, pattern, scope, handler });
+    routes.push({ method, path, pattern, scope, handler });
   };
 
   const org = (principal: ApiPrincipal, slug: string) => {
     if (!principal.orgs.includes(slug)) throw new NotFoundError(`organization ${slug} not found`);
     return slug;
   };
+  /** A member outside the project's teams is told it does not exist, as Sentry does. */
+  const visible = (principal: ApiPrincipal, p: Project) => principal.memberships === undefined || canSeeProject(principal.memberships[p.orgSlug], p);
   const project = async (principal: ApiPrincipal, orgSlug: string, slug: string): Promise<Project> => {
     org(principal, orgSlug);
     const p = await deps.projects.getProjectBySlug(orgSlug, slug);
-    if (!p) throw new NotFoundError(`project ${slug} not found`);
+    if (!p || !visible(principal, p)) throw new NotFoundError(`project ${slug} not found`);
     return p;
   };
   const issueOf = async (principal: ApiPrincipal, orgSlug: string, id: string): Promise<{ issue: Issue; project: Project }> => {
     org(principal, orgSlug);
     const issue = /^\d+$/.test(id) ? await deps.issues.getIssue(id) : undefined;
     const p = issue ? await deps.projects.getProject(issue.projectId) : undefined;
-    if (!issue || !p || p.orgSlug !== orgSlug) throw new NotFoundError(`issue ${id} not found`);
+    if (!issue || !p || p.orgSlug !== orgSlug || !visible(principal, p)) throw new NotFoundError(`issue ${id} not found`);
     return { issue, project: p };
   };
 
@@ -125,13 +138,8 @@ export function createApi(deps: ApiDeps) {
     return ok(organizationJson(o));
   });
 
-  route('GET', '/organizations/{org}/members', 'org:read', async (_req, p, principal) => {
-    org(principal, p['org']!);
-    return ok([{ id: principal.userId, email: principal.email ?? principal.userId, name: principal.email ?? principal.userId, role: 'owner' }]);
-  });
-
   route('GET', '/organizations/{org}/projects', 'project:read', async (req, p, principal) => {
-    const projects = await deps.projects.listProjects(org(principal, p['org']!));
+    const projects = (await deps.projects.listProjects(org(principal, p['org']!))).filter((x) => visible(principal, x));
     const period = req.query['statsPeriod'];
     if (period === undefined || period === '') return ok(projects.map((x) => projectJson(x)));
     // Sentry answers `stats` as a bare series of [epoch s, count] for the asked period.
@@ -155,7 +163,12 @@ export function createApi(deps: ApiDeps) {
     const slug = typeof body['slug'] === 'string' && body['slug'] ? body['slug'] : slugify(name);
     if (!/^[a-z0-9][a-z0-9_-]{0,49}$/.test(slug)) throw new ValidationError('slug: lower-case letters, digits, - and _ only');
     const platform = typeof body['platform'] === 'string' ? body['platform'].slice(0, 64) : undefined;
+    const teams = await owningTeams(deps, principal, orgSlug, p['team']);
     const created = await createProjectWithKey(deps, { orgSlug, name, slug, platform, now: deps.now() });
+    if (teams.length > 0) {
+      await deps.members.setProjectTeams(created.project.id, teams);
+      created.project.teams = teams;
+    }
     return { status: 201, body: projectJson(created.project) };
   };
   route('POST', '/organizations/{org}/projects', 'project:write', createProject);
@@ -365,7 +378,9 @@ export function createApi(deps: ApiDeps) {
     return { status: 202, body: null };
   });
 
-  return async function handle(req: ApiRequest): Promise<ApiResponse> {
+  registerOrgRoutes({ route, deps, org, project, visible });
+
+  async function handle(req: ApiRequest): Promise<ApiResponse> {
     const path = req.path.replace(/\/+$/, '') + '/';
     let methodMismatch = false;
     for (const r of routes) {
@@ -376,24 +391,39 @@ export function createApi(deps: ApiDeps) {
         continue;
       }
       if (!req.principal) throw new UnauthorizedError('authentication required: send Authorization: Bearer <token>');
-      if (!hasScope(req.principal.scopes, r.scope)) throw new ForbiddenError(`this token lacks the ${r.scope} scope`);
       const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(m.groups ?? {})) params[k] = decodeURIComponent(v);
+      for (const [k, v] of Object.entries(m.groups ?? {})) params[k] = safeDecode(v);
+      // Another organization's routes do not exist for this caller (404 before any scope talk).
+      if (params['org'] !== undefined) org(req.principal, params['org']);
+      const scopes = params['org'] !== undefined ? (req.principal.memberships?.[params['org']]?.scopes ?? req.principal.scopes) : req.principal.scopes;
+      if (!hasScope(scopes, r.scope)) throw new ForbiddenError(`you lack the ${r.scope} scope for this`);
       return r.handler(req, params, req.principal);
     }
     if (methodMismatch) return { status: 405, body: { detail: `method ${req.method} not allowed` } };
     throw new NotFoundError(`no route for ${req.method} ${req.path}`);
-  };
+  }
+  /** The route table, so tests can prove every route is covered by the tenancy checks. */
+  return Object.assign(handle, { routes: routes.map(({ method, path, pattern, scope }) => ({ method, path, pattern, scope })) });
 }
 
-/** `project:admin` implies write and read; `write` implies `read`. */
-function hasScope(scopes: string[], needed: string): boolean {
-  const [area, level] = needed.split(':') as [string, string];
-  const order = ['read', 'write', 'admin'];
-  return scopes.some((s) => {
-    const [a, l] = s.split(':');
-    return a === area && order.indexOf(l ?? '') >= order.indexOf(level);
-  });
+function safeDecode(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch (cause) {
+    throw new ValidationError(`path: "${v.slice(0, 40)}" is not valid percent-encoding`, { cause });
+  }
+}
+
+/**
+ * The teams a new project belongs to: the team of `/teams/{org}/{team}/projects/`,
+ * else the creator's teams (an owner or admin without teams leaves it to them).
+ */
+async function owningTeams(deps: ApiDeps, principal: ApiPrincipal, orgSlug: string, team: string | undefined): Promise<string[]> {
+  if (team !== undefined) {
+    if (!(await deps.members.getTeam(orgSlug, team))) throw new NotFoundError(`team ${team} not found`);
+    return [team];
+  }
+  return [...(principal.memberships?.[orgSlug]?.member?.teams ?? [])];
 }
 
 function parseStatusUpdate(body: unknown): { status: IssueStatus; details: { resolvedInRelease?: string; ignoreUntil?: string; ignoreCount?: number; ignoreUserCount?: number } } {

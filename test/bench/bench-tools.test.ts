@@ -50,7 +50,7 @@ describe('the in-memory DynamoDB', () => {
 describe('the cost model', () => {
   const usage: UsagePerEvent = {
     apiRequests: 1,
-    lambda: { ingest: { invocations: 1, billedMs: 10 }, group: { invocations: 0.01, billedMs: 2 }, api: { invocations: 0, billedMs: 0 } },
+    lambda: { ingest: { invocations: 1, billedMs: 10 }, group: { invocations: 0.01, billedMs: 2 }, api: { invocations: 0, billedMs: 0 }, authorizer: { invocations: 0, billedMs: 0 } },
     sqsRequests: 3,
     dynamoWriteUnits: 4,
     dynamoReadUnits: 2,

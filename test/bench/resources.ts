@@ -246,6 +246,8 @@ export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]
             ingest: { invocations: invocations.ingest / n, billedMs: lambdaMs.ingest / n },
             group: { invocations: invocations.group / n, billedMs: lambdaMs.group / n },
             api: { invocations: 0, billedMs: 0 },
+            // Ingest traffic never reaches the portal API's authorizer.
+            authorizer: { invocations: 0, billedMs: 0 },
           },
           sqsRequests: meter.sqs.requests / n,
           dynamoWriteUnits: meter.dynamo.write / n,

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
+import { AUTHORIZER, ENV, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
 import { inlineScriptHashes, PortalBuildMissingError } from '#cdk/portal.ts';
 import { FerretStack, parseIngestApi, PORTAL_AUTH_CALLBACK_PATH, PORTAL_SIGNED_OUT_PATH, type FunctionName } from '#cdk/stack.ts';
 
@@ -290,6 +290,21 @@ describe('permissions', () => {
     }
   });
 
+  it('lets the authorizer read API tokens by key from the table, nothing more', () => {
+    const st = statements(rest, 'authorizer').filter((x) => [x['Action']].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(st).toHaveLength(1);
+    expect(st[0]!['Action']).toBe('dynamodb:GetItem');
+    expect(JSON.stringify(st[0]!['Resource'])).not.toContain('index');
+    const actions = actionsOf(rest, 'authorizer');
+    expect(actions.some((a) => a.startsWith('s3:') || a.startsWith('sqs:') || a.startsWith('ses:') || a.startsWith('cognito-idp:'))).toBe(false);
+  });
+
+  it('lets the API invite members into the user pool and read their email there, on that pool only', () => {
+    const st = statements(rest, 'api').find((x) => [x['Action']].flat().includes('cognito-idp:AdminCreateUser'));
+    expect([st!['Action']].flat().sort()).toEqual(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser']);
+    expect(st!['Resource']).toEqual({ 'Fn::GetAtt': [logicalId(rest.stack.userPool), 'Arn'] });
+  });
+
   it('lets ingest enqueue, store payloads and read the table, nothing more', () => {
     const actions = actionsOf(rest, 'ingest');
     expect(actions).toEqual(expect.arrayContaining(['sqs:SendMessage', 's3:PutObject', 'dynamodb:GetItem', 'dynamodb:Query']));
@@ -350,14 +365,24 @@ describe('DSN endpoint on a REST API (default)', () => {
     );
   });
 
-  it('keeps only the portal API on the HTTP API, behind the Cognito JWT authorizer', () => {
+  it('keeps only the portal API on the HTTP API, behind the Lambda authorizer that takes JWTs and API tokens', () => {
     const routes = ofType(rest, 'AWS::ApiGatewayV2::Route');
     expect(routes.map((r) => r['Properties']['RouteKey'])).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`));
-    expect(routes[0]?.['Properties']['AuthorizationType']).toBe('JWT');
-    rest.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerType: 'JWT',
-      JwtConfiguration: { Audience: [{ Ref: logicalId(rest.stack.userPoolClient) }], Issuer: Match.anyValue() },
+    expect(routes[0]?.['Properties']['AuthorizationType']).toBe('CUSTOM');
+    const authorizers = ofType(rest, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]!['Properties']).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: [`$request.header.${AUTHORIZER.identityHeader}`],
+      AuthorizerResultTtlInSeconds: AUTHORIZER.cacheTtlSeconds,
     });
+    expect(JSON.stringify(authorizers[0]!['Properties']['AuthorizerUri'])).toContain(logicalId(rest.stack.functions.authorizer));
+    // The authorizer verifies JWTs against this pool and client.
+    const vars = resource(rest, rest.stack.functions.authorizer)['Properties']['Environment']['Variables'];
+    expect(vars[ENV.userPoolId]).toEqual({ Ref: logicalId(rest.stack.userPool) });
+    expect(vars[ENV.userPoolClientId]).toEqual({ Ref: logicalId(rest.stack.userPoolClient) });
   });
 
   it('allows only the portal origin on the HTTP API', () => {
@@ -380,7 +405,7 @@ describe('DSN endpoint on the HTTP API (ferret:ingestApi = http)', () => {
     expect(keys).toEqual(expect.arrayContaining([...ROUTES.map((r) => `${r.method} ${r.path}`), '$default']));
     for (const route of routes) {
       const isApi = API_ROUTES.some((r) => `${r.method} ${r.path}` === route['RouteKey']);
-      expect(route['AuthorizationType'] ?? 'NONE').toBe(isApi ? 'JWT' : 'NONE');
+      expect(route['AuthorizationType'] ?? 'NONE').toBe(isApi ? 'CUSTOM' : 'NONE');
     }
   });
 
