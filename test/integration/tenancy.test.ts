@@ -29,6 +29,7 @@ const tokens = {
   bobReadOnly: '',
   revoked: '',
 };
+const SPARE_KEY = 'f'.repeat(32);
 const READ_SCOPES = ['org:read', 'member:read', 'team:read', 'project:read', 'event:read'];
 
 type Kind = 'user' | 'org' | 'project';
@@ -62,7 +63,12 @@ const cases = (): Case[] => [
   { method: 'POST', path: '/organizations/ferret/projects/', body: { name: 'Intruder' }, kind: 'org', adminOnly: true },
   { method: 'POST', path: '/teams/ferret/ferret/projects/', body: { name: 'Intruder two' }, kind: 'org', adminOnly: true },
   { method: 'GET', path: '/projects/ferret/default/', kind: 'project' },
+  { method: 'PUT', path: '/projects/ferret/default/', body: { options: { retentionDays: 7 } }, kind: 'project', adminOnly: true },
   { method: 'GET', path: '/projects/ferret/default/keys/', kind: 'project' },
+  { method: 'POST', path: '/projects/ferret/default/keys/', body: { name: 'Intruder' }, kind: 'project', adminOnly: true },
+  { method: 'GET', path: `/projects/ferret/default/keys/${SPARE_KEY}/`, kind: 'project' },
+  { method: 'PUT', path: `/projects/ferret/default/keys/${SPARE_KEY}/`, body: { isActive: false }, kind: 'project', adminOnly: true },
+  { method: 'DELETE', path: `/projects/ferret/default/keys/${SPARE_KEY}/`, kind: 'project', adminOnly: true },
   { method: 'GET', path: '/projects/ferret/default/issues/', kind: 'project' },
   { method: 'PUT', path: `/projects/ferret/default/issues/?id=${ids.issue}`, body: { status: 'unresolved' }, kind: 'project' },
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/`, kind: 'project' },
@@ -73,6 +79,8 @@ const cases = (): Case[] => [
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/events/oldest/`, kind: 'project' },
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/events/${ids.event}/`, kind: 'project' },
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/tags/`, kind: 'project' },
+  { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/tags/level/`, kind: 'project' },
+  { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/tags/level/values/`, kind: 'project' },
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/stats/?period=24h`, kind: 'project' },
   { method: 'GET', path: '/projects/ferret/default/rules/', kind: 'project' },
   { method: 'POST', path: '/projects/ferret/default/rules/', body: { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }, kind: 'project', adminOnly: true },
@@ -114,6 +122,8 @@ beforeAll(async () => {
   await store.putOrganization({ slug: 'other', name: 'Other', dateCreated: new Date().toISOString() });
   await store.putToken({ hash: hashToken(tokens.other), userId: 'mallory', scopes: ['org:admin', 'member:admin', 'team:admin', 'project:admin', 'event:admin'], orgSlug: 'other', label: 'other' });
 
+  const defaultProject = await store.getProjectBySlug('ferret', 'default');
+  await store.putKey({ publicKey: SPARE_KEY, projectId: defaultProject!.id, label: 'Spare', isActive: true, dateCreated: new Date().toISOString() });
   const owner = (await members.listMembers('ferret')).find((m) => m.role === 'owner')!;
   ids.owner = owner.id;
   expect((await apiSend(stack, 'POST', '/organizations/ferret/teams/', { name: 'Beta', slug: 'beta' })).status).toBe(201);
