@@ -356,6 +356,8 @@ export class FerretStack extends Stack {
     ingest.addEnvironment(ENV.queueUrl, this.queue.queueUrl);
     this.queue.grantSendMessages(ingest);
     this.grantTable(ingest, TABLE_READ);
+    // Counts of refused (rate-limited) requests: an ADD on the project's outcome day item now and then.
+    ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
     this.grantPayloads(ingest, ['s3:PutObject']);
 
     group.addEnvironment(ENV.queueUrl, this.queue.queueUrl);

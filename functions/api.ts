@@ -14,6 +14,8 @@ import { ENV } from '#shared/infra.ts';
 import { CognitoDirectory } from './lib/cognito.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 import { DynamoMemberStore } from './lib/dynamo-members.ts';
+import { S3BlobStore } from './lib/s3.ts';
+import { DynamoIntakeStore } from './lib/dynamo-intake.ts';
 import { httpErrors, json, toHttpRequest, type GatewayEvent } from './lib/http.ts';
 
 const table = requireEnv(ENV.table);
@@ -34,6 +36,8 @@ const api = createApi({
   portalUrl: requireEnv(ENV.portalUrl),
   apiUrl: optionalEnv(ENV.apiUrl) ?? '',
   now,
+  intake: new DynamoIntakeStore(table),
+  blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
 });
 /** First start in AWS: the default organization and its owner, invited by email (idempotent). */
 let installed: Promise<unknown> | undefined;
@@ -66,6 +70,7 @@ async function apiHandler(event: GatewayEvent) {
     }
   }
   const res = await api({ method: req.method, path: req.path, query: req.query, multiQuery: req.multiQuery, body, principal });
+  if (res.raw) return { statusCode: res.status, headers: res.headers ?? {}, body: Buffer.from(res.raw).toString('base64'), isBase64Encoded: true };
   return res.body === null ? { statusCode: res.status, headers: res.headers ?? {}, body: '' } : json(res.status, res.body, res.headers);
 }
 

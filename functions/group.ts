@@ -13,6 +13,7 @@ import { SesMailer } from './lib/ses.ts';
 import { SqsEventQueue } from './lib/sqs.ts';
 import { HttpWebhookSender } from './lib/webhook.ts';
 import { DynamoStore } from './lib/dynamo.ts';
+import { DynamoIntakeStore } from './lib/dynamo-intake.ts';
 
 /** The grouping step's adapters, configured from the environment; `overrides` replace ports (tests, fault drills). */
 export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps {
@@ -29,6 +30,7 @@ export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps 
     now: Date.now,
     mail: { from: requireEnv(ENV.mailFrom), to: (optionalEnv(ENV.mailTo) ?? '').split(',').filter(Boolean) },
     portalUrl: requireEnv(ENV.portalUrl),
+    intake: new DynamoIntakeStore(requireEnv(ENV.table)),
     ...overrides,
   };
 }

@@ -44,14 +44,16 @@ export class RateLimitedError extends ProtocolError {
     readonly retryAfterSeconds: number,
     readonly categories: readonly string[] = [],
     readonly scope: 'project' | 'key' | 'organization' = 'project',
+    /** Relay's optional fourth field, e.g. `project_quota`. */
+    readonly reasonCode?: string,
   ) {
     super(message);
   }
+  /** `<seconds>:<categories>:<scope>[:<reason_code>]`, Relay's `X-Sentry-Rate-Limits` format. */
   override headers(): Record<string, string> {
-    return {
-      'retry-after': String(this.retryAfterSeconds),
-      'x-sentry-rate-limits': `${this.retryAfterSeconds}:${this.categories.join(';')}:${this.scope}`,
-    };
+    const fields = [String(this.retryAfterSeconds), this.categories.join(';'), this.scope];
+    if (this.reasonCode) fields.push(this.reasonCode);
+    return { 'retry-after': String(this.retryAfterSeconds), 'x-sentry-rate-limits': fields.join(':') };
   }
 }
 

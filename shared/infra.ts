@@ -130,6 +130,8 @@ export const ENV = {
   userPoolClientId: 'FERRET_USER_POOL_CLIENT_ID',
   /** The email made owner of the default organization at first start (bound at its first sign-in). */
   ownerEmail: 'FERRET_OWNER_EMAIL',
+  /** How often ingest writes the counts of the requests it refused (seconds; default 10). */
+  outcomeFlushSeconds: 'FERRET_OUTCOME_FLUSH_SECONDS',
 } as const;
 
 /** Retention of stored events unless a project overrides it. */

@@ -236,6 +236,8 @@ export interface QueueItem {
   base64?: string;
   /** Claim check: the payload lives in the payload bucket under this key. */
   ref?: string;
+  /** Payload size in bytes as received (attachments, whose bytes travel by `ref`). */
+  size?: number;
 }
 
 export interface StoredEvent {
@@ -246,4 +248,65 @@ export interface StoredEvent {
   dateCreated: string;
   dateReceived: string;
   event: NormalizedEvent;
+}
+
+/** A file sent with an event (`attachment` item), stored in the payload bucket. */
+export interface StoredAttachment {
+  /** Unique in the installation (the S3 key's last segment). */
+  id: string;
+  projectId: string;
+  eventId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  /** Sentry's `attachment_type` (`event.attachment`, `event.minidump`, …). */
+  type: string;
+  /** Key in the payload bucket. */
+  blobKey: string;
+  dateCreated: string;
+}
+
+/** A user's comment on an error: legacy `user_report` items and the `feedback` event of newer SDKs. */
+export interface UserFeedback {
+  /** The report's own id (`user_report.event_id` is the event's, so legacy reports use it too). */
+  id: string;
+  projectId: string;
+  /** The error the feedback is about, when known. */
+  eventId?: string;
+  /** The issue of that event, when it was grouped before the feedback arrived. */
+  issueId?: string;
+  name: string;
+  email: string;
+  comments: string;
+  url?: string;
+  source: 'user_report' | 'feedback';
+  dateCreated: string;
+}
+
+/** Session counts of one release and environment (release health). */
+export interface SessionCounts {
+  /** Sessions started (`init: true`, or every session of an aggregate). */
+  started: number;
+  /** Sessions that saw at least one error, including the crashed and abnormal ones; each counted once. */
+  errored: number;
+  crashed: number;
+  abnormal: number;
+}
+
+export interface ReleaseHealth extends SessionCounts {
+  release: string;
+  environment: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** Sentry's outcomes: what became of what SDKs sent (`accepted`, `rate_limited`, `invalid`, `client_discard`, …). */
+export type OutcomeKind = 'accepted' | 'filtered' | 'rate_limited' | 'invalid' | 'client_discard';
+export interface OutcomeCount {
+  outcome: OutcomeKind;
+  /** Sentry's data category: `error`, `default`, `transaction`, `attachment`, `session`, … */
+  category: string;
+  /** Why (empty for `accepted`): `project_quota`, `queue_overflow`, `sample_rate`, … */
+  reason: string;
+  quantity: number;
 }

@@ -4,7 +4,26 @@
  * Nothing here knows about DynamoDB, SQS, SES or S3.
  */
 import type { AlertRule } from './alerts/rules.ts';
-import type { ApiToken, Issue, IssueStatus, IssueSubstatus, Level, Member, NormalizedEvent, Organization, Project, ProjectKey, QueueMessage, StoredEvent, Team } from './model.ts';
+import type {
+  ApiToken,
+  Issue,
+  IssueStatus,
+  IssueSubstatus,
+  Level,
+  Member,
+  NormalizedEvent,
+  Organization,
+  OutcomeCount,
+  Project,
+  ProjectKey,
+  QueueMessage,
+  ReleaseHealth,
+  SessionCounts,
+  StoredAttachment,
+  StoredEvent,
+  Team,
+  UserFeedback,
+} from './model.ts';
 
 export interface ProjectStore {
   listOrganizations(): Promise<Organization[]>;
@@ -240,6 +259,52 @@ export interface BlobStore {
   put(key: string, body: Uint8Array, contentType?: string): Promise<void>;
   get(key: string): Promise<Uint8Array>;
 }
+
+/**
+ * Counters behind quotas and outcomes. Written by the grouping step once per
+ * project per batch (never per request), read by the portal API.
+ */
+export interface UsageStore {
+  /** Adds accepted events to the project's minute and/or month counters; answers the totals after the add. */
+  countEvents(projectId: string, windows: { minute?: number; month?: string }, events: number): Promise<{ minute?: number; month?: number }>;
+  /** Makes ingest answer 429 until `until` (epoch ms); never shortens a later limit. */
+  setLimitedUntil(projectId: string, until: number): Promise<void>;
+  /** Adds outcome counts to the project's day (`yyyy-mm-dd`). */
+  addOutcomes(projectId: string, day: string, outcomes: OutcomeCount[]): Promise<void>;
+  /** Outcome counts per day, `fromDay`..`toDay` inclusive. */
+  listOutcomes(projectId: string, fromDay: string, toDay: string): Promise<Array<OutcomeCount & { day: string }>>;
+}
+
+export interface AttachmentStore {
+  putAttachment(attachment: StoredAttachment, expiresAt: number): Promise<void>;
+  listAttachments(projectId: string, eventId: string): Promise<StoredAttachment[]>;
+  /** The issue an event was counted on (also for events not stored in full). */
+  eventIssueId(projectId: string, eventId: string): Promise<string | undefined>;
+}
+
+export interface FeedbackStore {
+  /** Idempotent by id: a redelivered report is written again, not twice. */
+  putFeedback(feedback: UserFeedback, expiresAt: number): Promise<void>;
+  /** Newest first. */
+  listProjectFeedback(projectId: string, limit: number): Promise<UserFeedback[]>;
+  /** Newest first. */
+  listIssueFeedback(issueId: string, limit: number): Promise<UserFeedback[]>;
+}
+
+export interface ReleaseHealthStore {
+  /** Adds one batch's session counts to a release and environment (one write). */
+  addSessionCounts(projectId: string, release: string, environment: string, counts: SessionCounts, seenAt: string): Promise<void>;
+  /**
+   * Marks states a session reached (`errored`, `crashed`, `abnormal`) and answers
+   * those it had not reached before, so each session counts once per state
+   * however many updates repeat it.
+   */
+  markSession(projectId: string, sessionId: string, states: Array<'errored' | 'crashed' | 'abnormal'>, expiresAt: number): Promise<Array<'errored' | 'crashed' | 'abnormal'>>;
+  listReleaseHealth(projectId: string): Promise<ReleaseHealth[]>;
+}
+
+/** Everything the grouping step records beside issues: usage, attachments, feedback, sessions. */
+export type IntakeStore = UsageStore & AttachmentStore & FeedbackStore & ReleaseHealthStore;
 
 export type { NormalizedEvent };
 

@@ -30,6 +30,15 @@
  *   ORG#{slug} / MEMBER_EMAIL#{email}      email claim: one membership per email and organization
  *   ORG#{slug} / TEAM#{slug}               team
  * Members, teams and member tokens are read and written by `dynamo-members.ts`.
+ * Written by `dynamo-intake.ts` (quotas, outcomes, attachments, feedback, release health):
+ *   PROJECT#{id} / USAGE#MIN#{epochMinute} accepted events in a minute, for rateLimitPerMinute (TTL)
+ *   PROJECT#{id} / USAGE#MONTH#{yyyy-mm}   accepted events in a month, for monthlyQuota (TTL)
+ *   PROJECT#{id} / OUTCOME#{yyyy-mm-dd}    outcome counters, one attribute `o:{outcome}:{category}:{reason}` each (TTL)
+ *   PROJECT#{id} / FEEDBACK#{id}           user feedback (gsi2: PROJECT#{id}#FEEDBACK / date#id;
+ *                                          gsi1: ISSUE#{issueId}#FEEDBACK / date#id when its event is known; TTL)
+ *   PROJECT#{id} / RELEASE#{release}#ENV#{env}  session counts: started, errored, crashed, abnormal
+ *   EVENT#{projectId}#{eventId} / ATTACH#{id}   attachment record; the bytes are in the payload bucket (TTL)
+ *   SESSION#{projectId}#{sid} / SESSION    states a session with errors reached, so each counts once (TTL)
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {

@@ -97,6 +97,8 @@ export function applyProjectUpdate(project: Project, body: unknown): Project {
   if (o['scrubIPAddresses'] !== undefined && o['storeIp'] === undefined) next.storeIp = !bool(at('scrubIPAddresses'), o['scrubIPAddresses']);
   if (o['sensitiveFields'] !== undefined) next.sensitiveFields = fieldList(at('sensitiveFields'), o['sensitiveFields']);
   if (o['safeFields'] !== undefined) next.safeFields = fieldList(at('safeFields'), o['safeFields']);
+  // New limits take effect at once: the grouping step sets limitedUntil again if the project is still over.
+  if (next.rateLimitPerMinute !== project.rateLimitPerMinute || next.monthlyQuota !== project.monthlyQuota) delete next.limitedUntil;
   return next;
 }
 

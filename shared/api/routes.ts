@@ -9,9 +9,10 @@ import { toSentryRule } from '../alerts/sentry-rule-json.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
 import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '../model.ts';
-import type { AlertStore, EventStore, IssueQuery, IssueStore, MemberStore, ProjectStore, UserDirectory } from '../ports.ts';
+import type { AlertStore, BlobStore, EventStore, IntakeStore, IssueQuery, IssueStore, MemberStore, ProjectStore, UserDirectory } from '../ports.ts';
 import { canSeeProject, hasScope, type Membership } from './access.ts';
 import { registerOrgRoutes } from './routes-org.ts';
+import { registerIntakeRoutes } from './intake-routes.ts';
 import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
 import { applyKeyUpdate, applyProjectUpdate, parseKeyCreate } from './project-settings.ts';
@@ -45,6 +46,8 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Bytes answered as they are (attachment downloads), instead of JSON. */
+  raw?: Uint8Array;
 }
 
 export interface ApiDeps {
@@ -60,6 +63,9 @@ export interface ApiDeps {
   /** Base URL of this API, for `Link` headers. */
   apiUrl: string;
   now: () => Date;
+  /** Attachments, feedback, releases and outcome stats (routes in `intake-routes.ts`). */
+  intake?: IntakeStore;
+  blobs?: BlobStore;
 }
 
 export type Handler = (req: ApiRequest, params: Record<string, string>, principal: ApiPrincipal) => Promise<ApiResponse>;
@@ -379,6 +385,10 @@ export function createApi(deps: ApiDeps) {
   });
 
   registerOrgRoutes({ route, deps, org, project, visible });
+  if (deps.intake && deps.blobs) {
+    const listVisible = async (principal: ApiPrincipal, orgSlug: string) => (await deps.projects.listProjects(orgSlug)).filter((p) => visible(principal, p));
+    registerIntakeRoutes({ route, org, project, issueOf, listProjects: listVisible, now: deps.now }, { intake: deps.intake, blobs: deps.blobs });
+  }
 
   async function handle(req: ApiRequest): Promise<ApiResponse> {
     const path = req.path.replace(/\/+$/, '') + '/';

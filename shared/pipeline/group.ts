@@ -15,9 +15,11 @@ import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
 import { renderAlertEmail } from '../alerts/email.ts';
 import { webhookPayload } from '../alerts/webhook.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
-import { LEVELS, type Issue, type NormalizedEvent, type Project, type QueueMessage } from '../model.ts';
-import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IssueDelta, IssueStore, Mailer, ProjectStore, WebhookSender } from '../ports.ts';
+import { LEVELS, type Issue, type NormalizedEvent, type OutcomeCount, type Project, type QueueMessage } from '../model.ts';
+import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IntakeStore, IssueDelta, IssueStore, Mailer, ProjectStore, WebhookSender } from '../ports.ts';
 import { TtlCache } from './cache.ts';
+import { readIntake, recordIntake, type MessageIntake } from './intake.ts';
+import { decideQuota, quotaWindows } from './quota.ts';
 import { IssueMergedError } from './errors.ts';
 import { EVENTS_STORED_PER_HOUR, Ledger } from './ledger.ts';
 import { hourKey, mintToken } from './token.ts';
@@ -36,6 +38,8 @@ export interface GroupDeps {
   mail: { from: string; to: string[] };
   portalUrl: string;
   log?: (entry: Record<string, unknown>) => void;
+  /** Quotas, outcomes, attachments, feedback and sessions; absent, only events are processed. */
+  intake?: IntakeStore;
 }
 
 export interface BatchRecord {
@@ -86,7 +90,7 @@ export function createGrouper(deps: GroupDeps) {
     return message;
   }
 
-  async function prepare(record: BatchRecord): Promise<PreparedEvent[]> {
+  async function prepare(record: BatchRecord, intakes: MessageIntake[]): Promise<PreparedEvent[]> {
     const message = await loadMessage(record);
     const project = await projects.get(message.projectId, () => deps.projects.getProject(message.projectId));
     if (!project) throw new PoisonMessageError(`project ${message.projectId} no longer exists`);
@@ -116,6 +120,8 @@ export function createGrouper(deps: GroupDeps) {
       event.grouping = { mechanism: grouping.mechanism, hash: grouping.hash, groupedBy: grouping.groupedBy, components: grouping.components };
       prepared.push({ messageId: record.messageId, project, event, hash: `${grouping.mechanism}:${grouping.hash}`, groupedBy: grouping.groupedBy });
     }
+    // Side items are kept only once the whole message prepared: a message that fails is retried whole.
+    if (deps.intake) intakes.push(readIntake(record.messageId, message));
     return prepared;
   }
 
@@ -300,10 +306,11 @@ export function createGrouper(deps: GroupDeps) {
   /** Processes a batch; returns the ids of messages to retry (Lambda's batchItemFailures). */
   return async function processBatch(records: BatchRecord[]): Promise<string[]> {
     const failed = new Set<string>();
-    const prepared: PreparedEvent[] = [];
+    let prepared: PreparedEvent[] = [];
+    const intakes: MessageIntake[] = [];
     for (const record of records) {
       try {
-        prepared.push(...(await prepare(record)));
+        prepared.push(...(await prepare(record, intakes)));
       } catch (error) {
         if (error instanceof PoisonMessageError) {
           log({ msg: 'poison message to dead-letter queue', messageId: record.messageId, reason: error.message });
@@ -319,6 +326,9 @@ export function createGrouper(deps: GroupDeps) {
         }
       }
     }
+
+    const outcomes = new Map<string, OutcomeCount[]>();
+    if (deps.intake) prepared = await enforceQuotas(prepared, outcomes, failed);
 
     const groups = new Map<string, PreparedEvent[]>();
     for (const p of prepared) {
@@ -337,8 +347,62 @@ export function createGrouper(deps: GroupDeps) {
         }
       }),
     );
+
+    if (deps.intake) {
+      const retention = new Map(prepared.map((p) => [p.project.id, p.project.retentionDays || DEFAULT_RETENTION_DAYS]));
+      for (const p of prepared) {
+        if (failed.has(p.messageId)) continue;
+        const list = outcomes.get(p.project.id) ?? [];
+        list.push({ outcome: 'accepted', category: eventType(p.event) === 'error' ? 'error' : 'default', reason: '', quantity: 1 });
+        outcomes.set(p.project.id, list);
+      }
+      try {
+        await recordIntake(deps.intake, intakes.filter((i) => !failed.has(i.messageId)), outcomes, (id) => retention.get(id) ?? DEFAULT_RETENTION_DAYS, deps.now());
+      } catch (error) {
+        // Attachments and feedback are keyed writes; a retried message writes them again, not twice.
+        log({ msg: 'intake failed', error: String(error) });
+        for (const i of intakes) if (i.attachments.length + i.feedback.length + i.sessions.length + i.aggregates.length > 0) failed.add(i.messageId);
+      }
+    }
     return [...failed];
   };
+
+  /**
+   * Counts the batch's events against each limited project's windows (one
+   * write per window per project), keeps what fits, counts the rest as
+   * `rate_limited` and makes ingest refuse events until the window ends.
+   */
+  async function enforceQuotas(prepared: PreparedEvent[], outcomes: Map<string, OutcomeCount[]>, failed: Set<string>): Promise<PreparedEvent[]> {
+    const byProject = new Map<string, PreparedEvent[]>();
+    for (const p of prepared) byProject.set(p.project.id, [...(byProject.get(p.project.id) ?? []), p]);
+    const kept: PreparedEvent[] = [];
+    for (const [projectId, list] of byProject) {
+      const nowMs = deps.now();
+      const windows = quotaWindows(list[0]!.project, nowMs);
+      if (!windows) {
+        kept.push(...list);
+        continue;
+      }
+      try {
+        const after = await deps.intake!.countEvents(projectId, windows, list.length);
+        const decision = decideQuota(list[0]!.project, after, list.length, nowMs);
+        kept.push(...list.slice(0, decision.allowed));
+        const dropped = list.length - decision.allowed;
+        if (dropped > 0) {
+          outcomes.set(projectId, [...(outcomes.get(projectId) ?? []), { outcome: 'rate_limited', category: 'error', reason: decision.reason ?? 'project_quota', quantity: dropped }]);
+          log({ msg: 'events over quota dropped', project: projectId, dropped, reason: decision.reason });
+        }
+        if (decision.limitedUntil !== undefined) {
+          await deps.intake!.setLimitedUntil(projectId, decision.limitedUntil);
+          projects.delete(projectId);
+        }
+      } catch (error) {
+        log({ msg: 'quota count failed', project: projectId, error: String(error) });
+        for (const p of list) failed.add(p.messageId);
+      }
+    }
+    return kept;
+  }
 }
 
 function userKey(event: NormalizedEvent): string | undefined {

@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { AuthForbiddenError, ProjectNotFoundError, ProtocolError, RateLimitedError } from '../errors.ts';
 import { QUEUE } from '../infra.ts';
 import type { Project, ProjectKey, QueueItem, QueueMessage } from '../model.ts';
-import type { BlobStore, EventQueue, ProjectStore } from '../ports.ts';
-import { parseIngestRequest, type IngestRequest } from '../protocol/request.ts';
+import type { BlobStore, EventQueue, ProjectStore, UsageStore } from '../ports.ts';
+import { normalizeEventId, parseIngestRequest, type IngestRequest } from '../protocol/request.ts';
 import { TtlCache } from './cache.ts';
+import { EVENT_CATEGORIES, OutcomeBuffer, REASON_MINUTE, REASON_MONTH, monthEnd } from './quota.ts';
 
 /** Item types the grouping step processes; everything else is accepted and dropped on purpose. */
 export const PROCESSED_ITEM_TYPES = new Set([
@@ -24,12 +25,21 @@ export const PROCESSED_ITEM_TYPES = new Set([
 
 /** Project configuration is cached per container: no database read per request. */
 export const PROJECT_CACHE_MS = 5_000;
+/** Refused requests are counted in memory and written at most this often per container. */
+export const OUTCOME_FLUSH_MS = 10_000;
+
+/** Item types whose events a project's event limit refuses. */
+const LIMITED_ITEM_TYPES = new Set(['event']);
 
 export interface IngestDeps {
   projects: Pick<ProjectStore, 'getProject' | 'getKey'>;
   queue: EventQueue;
   blobs: BlobStore;
   now: () => number;
+  /** Where refused events are counted as `rate_limited` outcomes; absent, they are only answered. */
+  outcomes?: Pick<UsageStore, 'addOutcomes'>;
+  outcomeFlushMs?: number;
+  log?: (entry: Record<string, unknown>) => void;
 }
 
 export interface IngestMeta {
@@ -46,6 +56,8 @@ export interface IngestResult {
 export function createIngest(deps: IngestDeps) {
   const keys = new TtlCache<string, ProjectKey | null>(PROJECT_CACHE_MS, deps.now);
   const projects = new TtlCache<string, Project | null>(PROJECT_CACHE_MS, deps.now);
+  const refused = deps.outcomes ? new OutcomeBuffer(deps.outcomes, deps.outcomeFlushMs ?? OUTCOME_FLUSH_MS, deps.now) : undefined;
+  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
 
   return async function ingest(req: IngestRequest, meta: IngestMeta): Promise<IngestResult> {
     const parsed = parseIngestRequest(req);
@@ -58,18 +70,35 @@ export function createIngest(deps: IngestDeps) {
     if (!project) throw new ProjectNotFoundError(`project ${projectId} does not exist`);
     if (!key || !key.isActive) throw new AuthForbiddenError(`unknown or disabled public key ${parsed.publicKey}`);
     if (key.projectId !== project.id) throw new AuthForbiddenError(`the key does not belong to project ${project.id}`);
-    if (project.limitedUntil !== undefined && project.limitedUntil > receivedAt) {
+    // Only events are limited: sessions, client reports and feedback of a limited project still arrive.
+    const events = parsed.items.filter((i) => LIMITED_ITEM_TYPES.has(i.type)).length;
+    if (events > 0 && project.limitedUntil !== undefined && project.limitedUntil > receivedAt) {
       const retryAfter = Math.max(1, Math.ceil((project.limitedUntil - receivedAt) / 1000));
-      throw new RateLimitedError('project rate limit exceeded', retryAfter, [], 'project');
+      // A limit lasting to the end of the month is the monthly quota; anything shorter the per-minute limit.
+      const reason = project.limitedUntil >= monthEnd(receivedAt) ? REASON_MONTH : REASON_MINUTE;
+      if (refused) {
+        refused.add(project.id, 'rate_limited', 'error', reason, events);
+        await refused.flushIfDue().catch((error) => log({ msg: 'outcome write failed', error: String(error) }));
+      }
+      throw new RateLimitedError(
+        reason === REASON_MONTH ? 'the project has used its monthly event quota' : 'the project exceeded its events-per-minute limit',
+        retryAfter,
+        EVENT_CATEGORIES,
+        'project',
+        reason,
+      );
     }
 
     const items: QueueItem[] = [];
+    // Attachments sent after their event (an envelope of attachments only) name it in the envelope header.
+    const attachedTo = parsed.eventId ?? normalizeEventId(parsed.envelopeHeaders['event_id']);
     for (const item of parsed.items) {
       if (!PROCESSED_ITEM_TYPES.has(item.type)) continue;
       if (item.type === 'attachment') {
-        const ref = `attachments/${project.id}/${parsed.eventId ?? 'none'}/${randomUUID()}`;
+        const ref = `attachments/${project.id}/${attachedTo ?? 'none'}/${randomUUID()}`;
         await deps.blobs.put(ref, item.payload, String(item.headers['content_type'] ?? 'application/octet-stream'));
-        items.push({ type: item.type, headers: item.headers, ref });
+        const headers = attachedTo === undefined ? item.headers : { ...item.headers, event_id: attachedTo };
+        items.push({ type: item.type, headers, ref, size: item.payload.length });
       } else {
         items.push({ type: item.type, headers: item.headers, text: decodeUtf8(item.payload) });
       }

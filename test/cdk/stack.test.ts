@@ -309,6 +309,10 @@ describe('permissions', () => {
     const actions = actionsOf(rest, 'ingest');
     expect(actions).toEqual(expect.arrayContaining(['sqs:SendMessage', 's3:PutObject', 'dynamodb:GetItem', 'dynamodb:Query']));
     expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions).not.toContain('dynamodb:DeleteItem');
+    // Only to count the requests it refuses, on the table itself (no index).
+    const update = statements(rest, 'ingest').find((st) => [st['Action']].flat().includes('dynamodb:UpdateItem'));
+    expect([update?.['Resource']].flat()).toHaveLength(1);
     expect(actions).not.toContain('s3:GetObject');
     expect(actions.some((a) => a.startsWith('ses:'))).toBe(false);
   });

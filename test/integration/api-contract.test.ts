@@ -86,6 +86,11 @@ const routes = (): Array<[method: string, path: string, body?: unknown]> => [
   ['GET', `/organizations/ferret/issues/${issueId}/tags/browser/values/`],
   ['GET', `/organizations/ferret/issues/${issueId}/events/?query=level:error`],
   ['GET', `/organizations/ferret/issues/${issueId}/stats/?period=24h`],
+  ['GET', `/projects/ferret/default/events/${eventId}/attachments/`],
+  ['GET', '/projects/ferret/default/user-feedback/'],
+  ['GET', `/organizations/ferret/issues/${issueId}/user-reports/`],
+  ['GET', '/projects/ferret/default/releases/'],
+  ['GET', '/organizations/ferret/stats_v2/?statsPeriod=14d&groupBy=outcome'],
   ['GET', '/projects/ferret/default/rules/'],
   ['POST', '/projects/ferret/default/rules/', { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }],
   ['PUT', '/projects/ferret/default/rules/default/', { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }],
@@ -197,6 +202,20 @@ describe('portal API contract', () => {
     expect(project.status).toBe(400);
     const notJson = await fetch(`${stack.url}/api/0/organizations/ferret/projects/`, { method: 'POST', headers: { authorization: `Bearer ${stack.token}` }, body: '{nope' });
     expect(notJson.status).toBe(400);
+  });
+
+  it('answers outcome stats in the stats_v2 shape and refuses what it does not serve', async () => {
+    const stats = await apiGet(stack, '/organizations/ferret/stats_v2/?statsPeriod=3d&interval=1d&field=sum(quantity)&groupBy=outcome&groupBy=category');
+    expect(stats.status).toBe(200);
+    expect(stats.body.intervals).toHaveLength(3);
+    const accepted = stats.body.groups.find((g: any) => g.by.outcome === 'accepted' && g.by.category === 'error');
+    expect(accepted.totals['sum(quantity)']).toBeGreaterThanOrEqual(1);
+    expect(accepted.series['sum(quantity)']).toHaveLength(3);
+    const hourly = await apiGet(stack, '/organizations/ferret/stats_v2/?interval=1h');
+    expect(hourly.status).toBe(400);
+    expect(hourly.body.detail).toContain('interval');
+    const long = await apiGet(stack, '/organizations/ferret/stats_v2/?statsPeriod=365d');
+    expect(long.status).toBe(400);
   });
 
   it('creates a project with a DSN key that ingests', async () => {

@@ -1,0 +1,247 @@
+/**
+ * DynamoDB adapter for what the grouping step records beside issues (the
+ * `IntakeStore` ports): quota counters and outcomes, attachments, user
+ * feedback and release health. Same single table as `dynamo.ts`; its items
+ * are listed in the key layout comment there.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { OutcomeCount, OutcomeKind, ReleaseHealth, SessionCounts, StoredAttachment, UserFeedback } from '#shared/model.ts';
+import type { IntakeStore } from '#shared/ports.ts';
+
+type Item = Record<string, unknown>;
+
+/** Minute counters outlive their window by a day; month counters by a year (usage history). */
+const MINUTE_TTL_S = 24 * 3600;
+const MONTH_TTL_S = 400 * 24 * 3600;
+/** Outcome days are kept for the stats page's longest period (90 days) and a little more. */
+const OUTCOME_TTL_S = 100 * 24 * 3600;
+/** Outcome counters are attributes named `o:{outcome}:{category}:{reason}` on the day item. */
+const OUTCOME_PREFIX = 'o:';
+/** Attribute names are limited to 64 KiB; reasons and categories come from SDKs. */
+const MAX_OUTCOME_PART_CHARS = 64;
+const MAX_RELEASE_CHARS = 200;
+
+const isConditionFailure = (e: unknown) =>
+  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+const clean = (s: string) => s.replace(/[:#]/g, '_').slice(0, MAX_OUTCOME_PART_CHARS);
+
+export class DynamoIntakeStore implements IntakeStore {
+  readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    readonly table: string,
+    client: DynamoDBClient = new DynamoDBClient({}),
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, max = 1000): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < max);
+    return items.slice(0, max);
+  }
+
+  // ---- usage: quota counters and outcomes ----
+
+  async countEvents(projectId: string, windows: { minute?: number; month?: string }, events: number): Promise<{ minute?: number; month?: number }> {
+    const add = async (sk: string, expiresAt: number) => {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `PROJECT#${projectId}`, sk },
+          UpdateExpression: 'ADD #c :n SET expiresAt = :exp',
+          ExpressionAttributeNames: { '#c': 'count' },
+          ExpressionAttributeValues: { ':n': events, ':exp': expiresAt },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(out.Attributes?.['count'] ?? 0);
+    };
+    const out: { minute?: number; month?: number } = {};
+    const now = Math.floor(Date.now() / 1000);
+    if (windows.minute !== undefined) out.minute = await add(`USAGE#MIN#${String(windows.minute).padStart(10, '0')}`, windows.minute * 60 + MINUTE_TTL_S);
+    if (windows.month !== undefined) out.month = await add(`USAGE#MONTH#${windows.month}`, now + MONTH_TTL_S);
+    return out;
+  }
+
+  async setLimitedUntil(projectId: string, until: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `PROJECT#${projectId}`, sk: 'PROJECT' },
+          UpdateExpression: 'SET limitedUntil = :u',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(limitedUntil) OR limitedUntil < :u)',
+          ExpressionAttributeValues: { ':u': until },
+        }),
+      );
+    } catch (e) {
+      // A later limit is already set, or the project is gone: nothing to do.
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  async addOutcomes(projectId: string, day: string, outcomes: OutcomeCount[]): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':exp': Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + OUTCOME_TTL_S };
+    const adds: string[] = [];
+    const merged = new Map<string, number>();
+    for (const o of outcomes) {
+      if (!(o.quantity > 0)) continue;
+      const name = `${OUTCOME_PREFIX}${o.outcome}:${clean(o.category)}:${clean(o.reason)}`;
+      merged.set(name, (merged.get(name) ?? 0) + Math.floor(o.quantity));
+    }
+    if (merged.size === 0) return;
+    [...merged.entries()].forEach(([name, n], i) => {
+      names[`#o${i}`] = name;
+      values[`:o${i}`] = n;
+      adds.push(`#o${i} :o${i}`);
+    });
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `PROJECT#${projectId}`, sk: `OUTCOME#${day}` },
+        UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :exp`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async listOutcomes(projectId: string, fromDay: string, toDay: string): Promise<Array<OutcomeCount & { day: string }>> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: { ':p': `PROJECT#${projectId}`, ':a': `OUTCOME#${fromDay}`, ':b': `OUTCOME#${toDay}` },
+    });
+    const out: Array<OutcomeCount & { day: string }> = [];
+    for (const item of items) {
+      const day = String(item['sk']).slice('OUTCOME#'.length);
+      for (const [name, value] of Object.entries(item)) {
+        if (!name.startsWith(OUTCOME_PREFIX)) continue;
+        const [outcome, category, reason] = name.slice(OUTCOME_PREFIX.length).split(':') as [OutcomeKind, string, string];
+        out.push({ day, outcome, category, reason: reason ?? '', quantity: Number(value) });
+      }
+    }
+    return out;
+  }
+
+  // ---- attachments ----
+
+  async putAttachment(a: StoredAttachment, expiresAt: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: `EVENT#${a.projectId}#${a.eventId}`, sk: `ATTACH#${a.id}`, ...a, expiresAt } }),
+    );
+  }
+
+  async listAttachments(projectId: string, eventId: string): Promise<StoredAttachment[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :a)',
+      ExpressionAttributeValues: { ':p': `EVENT#${projectId}#${eventId}`, ':a': 'ATTACH#' },
+    });
+    const now = Date.now() / 1000;
+    return items
+      .filter((i) => !(typeof i['expiresAt'] === 'number' && i['expiresAt'] < now))
+      .map(({ pk: _pk, sk: _sk, expiresAt: _e, ...a }) => a as unknown as StoredAttachment)
+      .sort((x, y) => x.dateCreated.localeCompare(y.dateCreated) || x.name.localeCompare(y.name));
+  }
+
+  async eventIssueId(projectId: string, eventId: string): Promise<string | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: `EVENT#${projectId}#${eventId}`, sk: 'EVENT' }, ProjectionExpression: 'issueId' }));
+    const id = out.Item?.['issueId'];
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  }
+
+  // ---- user feedback ----
+
+  async putFeedback(f: UserFeedback, expiresAt: number): Promise<void> {
+    const item: Item = { pk: `PROJECT#${f.projectId}`, sk: `FEEDBACK#${f.id}`, gsi2pk: `PROJECT#${f.projectId}#FEEDBACK`, gsi2sk: `${f.dateCreated}#${f.id}`, ...f, expiresAt };
+    if (f.issueId) Object.assign(item, { gsi1pk: `ISSUE#${f.issueId}#FEEDBACK`, gsi1sk: `${f.dateCreated}#${f.id}` });
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+  }
+
+  async listProjectFeedback(projectId: string, limit: number): Promise<UserFeedback[]> {
+    // gsi2 projects keys only: the page's keys, then the items.
+    const keys = await this.doc.send(
+      new QueryCommand({ TableName: this.table, IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': `PROJECT#${projectId}#FEEDBACK` }, ScanIndexForward: false, Limit: limit }),
+    );
+    const out: UserFeedback[] = [];
+    for (const k of keys.Items ?? []) {
+      const got = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: k['pk'], sk: k['sk'] } }));
+      if (got.Item) out.push(feedbackOf(got.Item));
+    }
+    return out;
+  }
+
+  async listIssueFeedback(issueId: string, limit: number): Promise<UserFeedback[]> {
+    const out = await this.doc.send(
+      new QueryCommand({ TableName: this.table, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': `ISSUE#${issueId}#FEEDBACK` }, ScanIndexForward: false, Limit: limit }),
+    );
+    return (out.Items ?? []).map(feedbackOf);
+  }
+
+  // ---- release health ----
+
+  async addSessionCounts(projectId: string, release: string, environment: string, counts: SessionCounts, seenAt: string): Promise<void> {
+    const rel = release.slice(0, MAX_RELEASE_CHARS);
+    const env = environment.slice(0, MAX_RELEASE_CHARS);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `PROJECT#${projectId}`, sk: `RELEASE#${rel}#ENV#${env}` },
+        UpdateExpression: 'ADD started :s, errored :e, crashed :c, abnormal :a SET #rel = :rel, #env = :env, firstSeen = if_not_exists(firstSeen, :t), lastSeen = :t',
+        ExpressionAttributeNames: { '#rel': 'release', '#env': 'environment' },
+        ExpressionAttributeValues: { ':s': counts.started, ':e': counts.errored, ':c': counts.crashed, ':a': counts.abnormal, ':rel': rel, ':env': env, ':t': seenAt },
+      }),
+    );
+  }
+
+  async markSession(projectId: string, sessionId: string, states: Array<'errored' | 'crashed' | 'abnormal'>, expiresAt: number): Promise<Array<'errored' | 'crashed' | 'abnormal'>> {
+    if (states.length === 0) return [];
+    const names: Record<string, string> = {};
+    const sets = ['expiresAt = :exp'];
+    states.forEach((s, i) => {
+      names[`#s${i}`] = s;
+      sets.push(`#s${i} = :true`);
+    });
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `SESSION#${projectId}#${sessionId.slice(0, 128)}`, sk: 'SESSION' },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':true': true, ':exp': expiresAt },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const old = out.Attributes ?? {};
+    // An expired copy (TTL deletion is lazy) counts as absent.
+    const live = !(typeof old['expiresAt'] === 'number' && old['expiresAt'] < Date.now() / 1000);
+    return states.filter((s) => !(live && old[s] === true));
+  }
+
+  async listReleaseHealth(projectId: string): Promise<ReleaseHealth[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :r)', ExpressionAttributeValues: { ':p': `PROJECT#${projectId}`, ':r': 'RELEASE#' } });
+    return items.map((i) => ({
+      release: String(i['release']),
+      environment: String(i['environment'] ?? ''),
+      started: Number(i['started'] ?? 0),
+      errored: Number(i['errored'] ?? 0),
+      crashed: Number(i['crashed'] ?? 0),
+      abnormal: Number(i['abnormal'] ?? 0),
+      firstSeen: String(i['firstSeen'] ?? ''),
+      lastSeen: String(i['lastSeen'] ?? ''),
+    }));
+  }
+}
+
+function feedbackOf(item: Item): UserFeedback {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, expiresAt: _e, ...rest } = item;
+  return rest as unknown as UserFeedback;
+}
