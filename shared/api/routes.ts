@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultRules, parseRuleInput } from '../alerts/rules.ts';
 import { toSentryRule } from '../alerts/sentry-rule-json.ts';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
+import { ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
 import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '../model.ts';
 import type { AlertStore, BlobStore, EventStore, IntakeStore, IssueQuery, IssueStore, MemberStore, ProjectStore, UserDirectory } from '../ports.ts';
@@ -385,10 +385,18 @@ export function createApi(deps: ApiDeps) {
   });
 
   registerOrgRoutes({ route, deps, org, project, visible });
-  if (deps.intake && deps.blobs) {
-    const listVisible = async (principal: ApiPrincipal, orgSlug: string) => (await deps.projects.listProjects(orgSlug)).filter((p) => visible(principal, p));
-    registerIntakeRoutes({ route, org, project, issueOf, listProjects: listVisible, now: deps.now }, { intake: deps.intake, blobs: deps.blobs });
-  }
+  const listVisible = async (principal: ApiPrincipal, orgSlug: string) => (await deps.projects.listProjects(orgSlug)).filter((p) => visible(principal, p));
+  registerIntakeRoutes({ route, org, project, issueOf, listProjects: listVisible, now: deps.now }, {
+    // Read when a route runs, so the route table is complete even for deps without these stores.
+    get intake() {
+      if (!deps.intake) throw new ConfigError('the API has no intake store');
+      return deps.intake;
+    },
+    get blobs() {
+      if (!deps.blobs) throw new ConfigError('the API has no blob store');
+      return deps.blobs;
+    },
+  });
 
   async function handle(req: ApiRequest): Promise<ApiResponse> {
     const path = req.path.replace(/\/+$/, '') + '/';

@@ -20,7 +20,7 @@ import { waitFor } from '../helpers/wait.ts';
 let stack: LocalStack;
 let dataDir: string;
 let members: DynamoMemberStore;
-const ids = { owner: '', alice: '', bob: '', carol: '', issue: '', event: 'c'.repeat(32) };
+const ids = { owner: '', alice: '', bob: '', carol: '', issue: '', event: 'c'.repeat(32), attachment: '' };
 const tokens = {
   other: 'frt_tenancy_other_org',
   alice: 'frt_tenancy_alice_admin',
@@ -84,10 +84,17 @@ const cases = (): Case[] => [
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/stats/?period=24h`, kind: 'project' },
   { method: 'GET', path: '/projects/ferret/default/rules/', kind: 'project' },
   { method: 'POST', path: '/projects/ferret/default/rules/', body: { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }, kind: 'project', adminOnly: true },
+  { method: 'GET', path: '/projects/ferret/default/rules/default/', kind: 'project' },
   { method: 'PUT', path: '/projects/ferret/default/rules/default/', body: { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }, kind: 'project', adminOnly: true },
   { method: 'DELETE', path: '/projects/ferret/default/rules/default/', kind: 'project', adminOnly: true },
   { method: 'POST', path: '/projects/ferret/default/teams/beta/', kind: 'project', adminOnly: true },
   { method: 'DELETE', path: '/projects/ferret/default/teams/ferret/', kind: 'project', adminOnly: true },
+  { method: 'GET', path: `/projects/ferret/default/events/${ids.event}/attachments/`, kind: 'project' },
+  { method: 'GET', path: `/projects/ferret/default/events/${ids.event}/attachments/${ids.attachment}/`, kind: 'project' },
+  { method: 'GET', path: '/projects/ferret/default/user-feedback/', kind: 'project' },
+  { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/user-reports/`, kind: 'project' },
+  { method: 'GET', path: '/projects/ferret/default/releases/', kind: 'project' },
+  { method: 'GET', path: '/organizations/ferret/stats_v2/?statsPeriod=7d', kind: 'org' },
   { method: 'GET', path: '/api-tokens/', kind: 'user' },
   { method: 'POST', path: '/api-tokens/', body: { scopes: ['event:admin'], name: 'x' }, kind: 'user' },
   { method: 'DELETE', path: '/api-tokens/', body: { tokenId: '999999' }, kind: 'user', selfService: true },
@@ -150,6 +157,13 @@ beforeAll(async () => {
   });
   expect(res.status).toBe(200);
   ids.issue = (await waitFor(async () => (await apiGet<any[]>(stack, '/projects/ferret/default/issues/')).body.find((i) => i.title.startsWith('TenancyError')), 'the issue')).id;
+  // An attachment sent after its event, for the attachment routes.
+  const attached = await fetch(`${stack.url}/api${dsn.pathname}/envelope/?sentry_key=${dsn.username}`, {
+    method: 'POST',
+    body: `${JSON.stringify({ event_id: ids.event })}\n${JSON.stringify({ type: 'attachment', length: 6, filename: 'log.txt' })}\nhello\n`,
+  });
+  expect(attached.status).toBe(200);
+  ids.attachment = (await waitFor(async () => (await apiGet<any[]>(stack, `/projects/ferret/default/events/${ids.event}/attachments/`)).body[0], 'the attachment')).id;
 });
 
 afterAll(async () => {
