@@ -182,8 +182,13 @@ export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
     },
 
     rules: (org: string, project: string) => json<AlertRule[]>('GET', `${projectPath(org, project)}rules/`),
+    rule: (org: string, project: string, id: string) => json<AlertRule>('GET', `${projectPath(org, project)}rules/${enc(id)}/`),
     createRule: (org: string, project: string, rule: AlertRule) =>
       json<AlertRule>('POST', `${projectPath(org, project)}rules/`, rule),
+    /** Sentry's PUT overwrites the whole rule. */
+    updateRule: (org: string, project: string, id: string, rule: AlertRule) =>
+      json<AlertRule>('PUT', `${projectPath(org, project)}rules/${enc(id)}/`, rule),
+    deleteRule: (org: string, project: string, id: string) => json<null>('DELETE', `${projectPath(org, project)}rules/${enc(id)}/`),
   };
 }
 

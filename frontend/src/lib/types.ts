@@ -283,18 +283,28 @@ export interface TagDistribution {
   topValues: TagValueCount[];
 }
 
+/** One condition, filter or action of a rule: Sentry's class path and its fields. */
+export interface RuleItem {
+  id: string;
+  /** Sentry's human-readable label (answers only). */
+  name?: string;
+  [key: string]: unknown;
+}
+
+/** An issue alert rule in Sentry's API shape. */
 export interface AlertRule {
   id?: string;
   name: string;
-  actionMatch?: 'all' | 'any' | 'none';
+  actionMatch: 'all' | 'any' | 'none';
   filterMatch?: 'all' | 'any' | 'none';
-  conditions: Array<{ id: string; [key: string]: unknown }>;
-  filters: Array<{ id: string; [key: string]: unknown }>;
-  actions: Array<{ id: string; [key: string]: unknown }>;
+  conditions: RuleItem[];
+  filters: RuleItem[];
+  actions: RuleItem[];
   /** Minutes between notifications for one issue. */
   frequency: number;
-  /** Ferret's own name for `frequency`, which its rules API answers with. */
-  frequencyMinutes?: number;
+  environment?: string | null;
+  status?: 'active' | 'disabled';
+  projects?: string[];
   dateCreated?: string;
 }
 
