@@ -330,6 +330,18 @@ describe('permissions', () => {
     expect(resources).toContain(':configuration-set/');
   });
 
+  it('sends alert mail from the MailFrom parameter through the configuration set the grouping step names', () => {
+    const [identity] = ofType(rest, 'AWS::SES::EmailIdentity');
+    expect(identity!['Properties']['EmailIdentity']).toEqual({ Ref: 'MailFrom' });
+    const set = identity!['Properties']['ConfigurationSetAttributes']['ConfigurationSetName'];
+    const groupVars = resource(rest, rest.stack.functions.group)['Properties']['Environment']['Variables'];
+    expect(groupVars[ENV.sesConfigurationSet]).toEqual(set);
+    expect(ofType(rest, 'AWS::SES::ConfigurationSet')).toHaveLength(1);
+    expect(rest.template.toJSON()['Parameters']['MailFrom']).toMatchObject({ Type: 'String' });
+    // In Lambda, loopback is the Runtime API: webhooks never get to post there.
+    expect(groupVars[ENV.webhookAllowLoopback]).toBeUndefined();
+  });
+
   it('lets the portal API read and write the table but only read payloads', () => {
     const actions = actionsOf(rest, 'api');
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 's3:GetObject']));
