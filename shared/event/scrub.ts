@@ -111,6 +111,8 @@ export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): Nor
       meta.remark(['user', 'ip_address'], ['@ip:replace', 'x']);
     }
   }
+  // Tags are derived from event fields before scrubbing (the `url` tag from request.url): scrubbed alike.
+  if (Array.isArray(out.tags)) out.tags = scrubber.pairs(out.tags, ['tags']) as Array<[string, string]>;
   if (!meta.isEmpty()) out._meta = meta.root;
   return out;
 }
@@ -138,7 +140,9 @@ class KeyRules {
     if (rule) return rule;
     const k = key.toLowerCase();
     const safe = this.safe.has(k);
-    rule = { safe, sensitive: !safe && this.sensitive.some((s) => k.includes(s)), ip: IP_HEADERS.has(k) };
+    // `X-Api-Key` and `api-key` are `api_key` spelled as headers are.
+    const underscored = k.includes('-') ? k.replace(/-/g, '_') : k;
+    rule = { safe, sensitive: !safe && this.sensitive.some((s) => k.includes(s) || underscored.includes(s)), ip: IP_HEADERS.has(k) };
     if (this.seen.size >= MAX_KEYS_REMEMBERED) this.seen.clear();
     this.seen.set(key, rule);
     return rule;

@@ -59,3 +59,21 @@ describe('scrubEvent', () => {
     expect(scrubEvent(once)).toEqual(once);
   });
 });
+
+describe('scrubEvent, header spellings and derived tags', () => {
+  it('reads dashes in key names as underscores: X-Api-Key is an api_key', () => {
+    const out = scrubEvent(event({ request: { url: 'https://a.example/', headers: { 'X-Api-Key': 'k-123', 'api-key': 'k-456', 'X-Request-Id': 'r-1' } } }));
+    const headers = Object.fromEntries(out.request!.headers as Array<[string, string]>);
+    expect(headers['X-Api-Key']).toBe(FILTERED);
+    expect(headers['Api-Key'] ?? headers['api-key']).toBe(FILTERED);
+    expect(headers['X-Request-Id']).toBe('r-1');
+  });
+
+  it('scrubs tags like any other field: credentials in a URL tag, a tag named after a secret', () => {
+    const out = scrubEvent(event({ tags: { url: 'https://ann:pw-123@db.example.com/x', session_token: 't-1', browser: 'Chrome 120' } }));
+    const tags = Object.fromEntries(out.tags);
+    expect(tags['url']).not.toContain('pw-123');
+    expect(tags['session_token']).toBe(FILTERED);
+    expect(tags['browser']).toBe('Chrome 120');
+  });
+});
