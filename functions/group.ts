@@ -14,6 +14,7 @@ import { SqsEventQueue } from './lib/sqs.ts';
 import { HttpWebhookSender } from './lib/webhook.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 import { DynamoIntakeStore } from './lib/dynamo-intake.ts';
+import { DynamoMemberStore } from './lib/dynamo-members.ts';
 
 /** The grouping step's adapters, configured from the environment; `overrides` replace ports (tests, fault drills). */
 export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps {
@@ -29,6 +30,7 @@ export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps 
     queue: new SqsEventQueue(requireEnv(ENV.queueUrl), requireEnv(ENV.deadLetterQueueUrl)),
     now: Date.now,
     mail: { from: requireEnv(ENV.mailFrom), to: (optionalEnv(ENV.mailTo) ?? '').split(',').filter(Boolean) },
+    members: new DynamoMemberStore(store.table),
     portalUrl: requireEnv(ENV.portalUrl),
     intake: new DynamoIntakeStore(requireEnv(ENV.table)),
     ...overrides,

@@ -73,3 +73,14 @@ export function canSeeProject(membership: Membership | undefined, project: Proje
 export function roleRank(role: OrgRole): number {
   return ['member', 'admin', 'owner'].indexOf(role);
 }
+
+/**
+ * Who "the project's members" are for alert emails: the signed-in members of
+ * the teams that own the project (invitations not yet accepted get nothing).
+ */
+export async function projectMemberEmails(members: { listMembers(orgSlug: string): Promise<Member[]> }, project: Project): Promise<string[]> {
+  const teams = new Set(project.teams ?? []);
+  if (teams.size === 0) return [];
+  const all = await members.listMembers(project.orgSlug);
+  return [...new Set(all.filter((m) => m.userId !== undefined && m.teams.some((t) => teams.has(t))).map((m) => m.email))].sort();
+}

@@ -15,8 +15,9 @@ import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
 import { renderAlertEmail } from '../alerts/email.ts';
 import { webhookPayload } from '../alerts/webhook.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
-import { LEVELS, type Issue, type NormalizedEvent, type OutcomeCount, type Project, type QueueMessage } from '../model.ts';
+import { LEVELS, type Issue, type Member, type NormalizedEvent, type OutcomeCount, type Project, type QueueMessage } from '../model.ts';
 import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IntakeStore, IssueDelta, IssueStore, Mailer, ProjectStore, WebhookSender } from '../ports.ts';
+import { projectMemberEmails } from '../api/access.ts';
 import { TtlCache } from './cache.ts';
 import { readIntake, recordIntake, type MessageIntake } from './intake.ts';
 import { decideQuota, quotaWindows } from './quota.ts';
@@ -35,7 +36,10 @@ export interface GroupDeps {
   blobs: BlobStore;
   queue: Pick<EventQueue, 'deadLetter'>;
   now: () => number;
+  /** `to`: who "members" means when the project's teams have no signed-in member (or `members` is absent). */
   mail: { from: string; to: string[] };
+  /** The organization's members: "the project's members" are those of its teams. */
+  members?: { listMembers(orgSlug: string): Promise<Member[]> };
   portalUrl: string;
   log?: (entry: Record<string, unknown>) => void;
   /** Quotas, outcomes, attachments, feedback and sessions; absent, only events are processed. */
@@ -256,7 +260,8 @@ export function createGrouper(deps: GroupDeps) {
   async function alert(rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number, token: string) {
     // Every channel is tried even when one fails, so a retry repeats only the failed ones.
     const failures: unknown[] = [];
-    for (const channel of alertChannels(rule, deps.mail.to)) {
+    const teamEmails = deps.members ? await projectMemberEmails(deps.members, project) : [];
+    for (const channel of alertChannels(rule, teamEmails.length > 0 ? teamEmails : deps.mail.to)) {
       try {
         await deliver(channel, rule, reason, issue, event, project, events, token);
       } catch (error) {

@@ -14,7 +14,7 @@ import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { DynamoMemberStore } from '#functions/lib/dynamo-members.ts';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
-import { apiGet, apiSend } from '../helpers/api.ts';
+import { apiGet, apiSend, inbox } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let stack: LocalStack;
@@ -83,6 +83,7 @@ const cases = (): Case[] => [
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/tags/level/values/`, kind: 'project' },
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/stats/?period=24h`, kind: 'project' },
   { method: 'GET', path: '/projects/ferret/default/rules/', kind: 'project' },
+  { method: 'GET', path: '/projects/ferret/default/rules/default/', kind: 'project' },
   { method: 'POST', path: '/projects/ferret/default/rules/', body: { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }, kind: 'project', adminOnly: true },
   { method: 'GET', path: '/projects/ferret/default/rules/default/', kind: 'project' },
   { method: 'PUT', path: '/projects/ferret/default/rules/default/', body: { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'email', targetType: 'members' }] }, kind: 'project', adminOnly: true },
@@ -285,5 +286,20 @@ describe('members, teams and tokens', () => {
   it('refuses a second membership for the same email (409)', async () => {
     const again = await apiSend(stack, 'POST', '/organizations/ferret/members/', { email: 'Alice@Example.com' });
     expect(again.status).toBe(409);
+  });
+
+  it("emails a new issue to the signed-in members of the project's teams, not to the others", async () => {
+    const key = (await apiGet<any[]>(stack, '/projects/ferret/beta-app/keys/')).body[0].dsn.public as string;
+    const beta = new URL(key);
+    // A pending invitation to team beta: not signed in yet, so not mailed.
+    expect((await apiSend(stack, 'POST', '/organizations/ferret/members/', { email: 'erin@example.com', teams: ['beta'] })).status).toBe(201);
+    const res = await fetch(`${stack.url}/api${beta.pathname}/store/?sentry_key=${beta.username}&sentry_version=7`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ platform: 'python', level: 'error', exception: { values: [{ type: 'BetaOnlyError', value: 'beta' }] } }),
+    });
+    expect(res.status).toBe(200);
+    const mail = await waitFor(async () => (await inbox(stack)).find((m) => m.subject.includes('BetaOnlyError')), 'the beta alert');
+    expect(mail.destination.to).toEqual(['carol@example.com']);
   });
 });
