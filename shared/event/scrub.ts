@@ -37,6 +37,15 @@ const PEM_KEY = /-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]+?-----END[A-Z ]*PRIVATE
 const BEARER = /\bbearer\s+[A-Za-z0-9._~+/-]+=*/i;
 const US_SSN = /\b\d{3}-\d{2}-\d{4}\b/;
 const URL_AUTH = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]+):([^@/?#\s]+)@/gi;
+/**
+ * `password=…` and the like inside a string (query strings, DSNs, log lines): the value after `=`.
+ * Values that look like placeholders (`%s`, `{0}`, `<value>`) are a template's, not a secret.
+ */
+const SECRET_ASSIGNMENT = /\b([a-z_-]*(?:password|passwd|pwd|secret|api[_-]?key|token))=([^\s&;,'"%{<][^\s&;,'"]*)/gi;
+/** The same patterns as {@link STRING_RULES}, global, for replacing only what matched inside a message. */
+const PEM_KEY_ALL = new RegExp(PEM_KEY.source, 'g');
+const BEARER_ALL = /\b(bearer)\s+[A-Za-z0-9._~+/-]+=*/gi;
+const US_SSN_ALL = /\b\d{3}-\d{2}-\d{4}\b/g;
 /** Headers whose whole value is a credential, whatever the configuration. */
 const ALWAYS_FILTERED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
 const IP_HEADERS: ReadonlySet<string> = new Set(['x-forwarded-for', 'x-real-ip', 'forwarded', 'true-client-ip', 'cf-connecting-ip']);
@@ -96,6 +105,18 @@ export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): Nor
   }
   if (out.extra !== undefined) out.extra = scrubber.value(out.extra, ['extra']) as Record<string, unknown>;
   if (out.contexts !== undefined) out.contexts = scrubber.value(out.contexts, ['contexts']) as NormalizedEvent['contexts'];
+  // Messages and exception values are what a person reads first: only the secret inside is replaced,
+  // so the title stays readable (Relay's pattern rules replace the match, not the field).
+  out.exception?.values.forEach((exc, i) => {
+    if (typeof exc.value === 'string') exc.value = scrubber.text(exc.value, ['exception', 'values', i, 'value']);
+  });
+  if (typeof out.message === 'string') out.message = scrubber.text(out.message, ['message']);
+  if (isRecord(out.logentry)) {
+    const le = out.logentry;
+    if (typeof le.message === 'string') le.message = scrubber.text(le.message, ['logentry', 'message']);
+    if (typeof le.formatted === 'string') le.formatted = scrubber.text(le.formatted, ['logentry', 'formatted']);
+    if (Array.isArray(le.params)) le.params = le.params.map((v, i) => (typeof v === 'string' ? scrubber.text(v, ['logentry', 'params', i]) : v));
+  }
   out.breadcrumbs?.values.forEach((crumb, i) => {
     if (crumb.data !== undefined) crumb.data = scrubber.value(crumb.data, ['breadcrumbs', 'values', i, 'data']) as Record<string, unknown>;
     if (typeof crumb.message === 'string') crumb.message = scrubber.string(crumb.message, ['breadcrumbs', 'values', i, 'message']);
@@ -244,9 +265,44 @@ class Scrubber {
       URL_AUTH.lastIndex = 0;
       const replaced = value.replace(URL_AUTH, (_m, head: string, pass: string) => (pass === FILTERED ? _m : `${head}:${FILTERED}@`));
       if (replaced !== value) this.meta.remark(toPath(path), ['@urlauth:legacy', 's'], value.length);
-      return replaced;
+      return this.assignments(replaced, path, value.length);
     }
-    return value;
+    return this.assignments(value, path, value.length);
+  }
+
+  /** `password=…` inside a string: the value is replaced, the rest kept. */
+  private assignments(value: string, path: Loc, originalLength: number): string {
+    if (!value.includes('=')) return value;
+    SECRET_ASSIGNMENT.lastIndex = 0;
+    const replaced = value.replace(SECRET_ASSIGNMENT, (m, key: string, secret: string) => (secret === FILTERED ? m : `${key}=${FILTERED}`));
+    if (replaced !== value) this.meta.remark(toPath(path), ['@password:filter', 's'], originalLength);
+    return replaced;
+  }
+
+  /**
+   * A message or exception value: each secret the patterns find is replaced
+   * where it stands (cards, bearer tokens, private keys, SSNs, URL passwords,
+   * `password=…`); the rest of the text is kept.
+   */
+  text(value: string, path: Path): string {
+    let out = value;
+    const rules: string[] = [];
+    const swap = (rule: string, pattern: RegExp, replace: (m: string, ...groups: string[]) => string) => {
+      pattern.lastIndex = 0;
+      const next = out.replace(pattern, replace as (m: string) => string);
+      if (next !== out) {
+        rules.push(rule);
+        out = next;
+      }
+    };
+    if (out.includes('-----BEGIN')) swap('@pemkey:filter', PEM_KEY_ALL, () => FILTERED);
+    if (/bearer/i.test(out)) swap('@bearer:filter', BEARER_ALL, (m, word) => (m.endsWith(FILTERED) ? m : `${word} ${FILTERED}`));
+    if (out.includes('-')) swap('@usssn:filter', US_SSN_ALL, () => FILTERED);
+    if (hasDigits(out, 13)) swap('@creditcard:filter', CREDIT_CARD, (m) => (luhn(m.replace(/[ -]/g, '')) ? FILTERED : m));
+    if (out.includes('://')) swap('@urlauth:legacy', URL_AUTH, (m, head, pass) => (pass === FILTERED ? m : `${head}:${FILTERED}@`));
+    if (out.includes('=')) swap('@password:filter', SECRET_ASSIGNMENT, (m, key, secret) => (secret === FILTERED ? m : `${key}=${FILTERED}`));
+    for (const rule of rules) this.meta.remark(path, [rule, 's'], value.length);
+    return out;
   }
 
   private filtered(value: string, rule: string, path: Loc): string {

@@ -77,3 +77,54 @@ describe('scrubEvent, header spellings and derived tags', () => {
     expect(tags['browser']).toBe('Chrome 120');
   });
 });
+
+describe('scrubbing the text people read: exception values, messages, log entries, breadcrumbs', () => {
+  it('replaces only the secret inside an exception value, so the title stays readable', () => {
+    const e = scrubEvent(
+      event({
+        exception: {
+          values: [
+            { type: 'PaymentError', value: 'card 4111 1111 1111 1111 declined for order 1234567890123' },
+            { type: 'HTTPError', value: 'GET https://api.example/x?user=bob&password=hunter2&page=3 failed: Authorization: Bearer eyJhbGciOi.abc' },
+            { type: 'DBError', value: 'connect postgres://app:s3cr3t@db:5432/app refused; ssn 123-45-6789 on file' },
+          ],
+        },
+      }),
+    );
+    const [card, http, db] = e.exception!.values.map((v) => v.value);
+    // 1234567890123 fails the Luhn check: an order number, not a card.
+    expect(card).toBe(`card ${FILTERED} declined for order 1234567890123`);
+    expect(http).toBe(`GET https://api.example/x?user=bob&password=${FILTERED}&page=3 failed: Authorization: Bearer ${FILTERED}`);
+    expect(db).toBe(`connect postgres://app:${FILTERED}@db:5432/app refused; ssn ${FILTERED} on file`);
+    const meta = e._meta as any;
+    expect(meta.exception.values['0'].value['']).toMatchObject({ rem: [['@creditcard:filter', 's']] });
+    expect(meta.exception.values['1'].value[''].rem.map((r: unknown[]) => r[0]).sort()).toEqual(['@bearer:filter', '@password:filter']);
+  });
+
+  it('scrubs messages, log entry templates, formatted text and params', () => {
+    const e = scrubEvent(
+      event({
+        logentry: { message: 'login api_key=%s token=%s', params: ['sk_live_123', 'access_token=abc'], formatted: 'login api_key=sk_live_123 client_secret=zzz' },
+      }),
+    );
+    expect(e.logentry).toEqual({ message: 'login api_key=%s token=%s', params: ['sk_live_123', `access_token=${FILTERED}`], formatted: `login api_key=${FILTERED} client_secret=${FILTERED}` });
+    const m = scrubEvent(event({ message: 'retrying with passwd=letmein' }));
+    expect(m.logentry?.formatted ?? m.message).toContain(`passwd=${FILTERED}`);
+  });
+
+  it('scrubs password=… in breadcrumb messages and string values beside the whole-value patterns', () => {
+    const e = scrubEvent(event({ breadcrumbs: [{ message: 'POST /login password=hunter2 ok' }], extra: { dsn: 'mysql://db/x?pwd=abc&ssl=1' } }));
+    expect(e.breadcrumbs?.values[0]?.message).toBe(`POST /login password=${FILTERED} ok`);
+    expect(e.extra?.['dsn']).toBe(`mysql://db/x?pwd=${FILTERED}&ssl=1`);
+  });
+
+  it('leaves ordinary text alone and is idempotent', () => {
+    const raw = { exception: { values: [{ type: 'KeyError', value: "'password' not in form; expected token=<value>, got token=abc123" }] }, message: 'x = 1; y == 2' };
+    const once = scrubEvent(event(raw));
+    expect(once.exception!.values[0]!.value).toBe(`'password' not in form; expected token=<value>, got token=${FILTERED}`);
+    expect(scrubEvent(once)).toEqual(once);
+    const plain = scrubEvent(event({ exception: { values: [{ type: 'ValueError', value: 'invalid literal for int() with base 10: abc' }] } }));
+    expect(plain.exception!.values[0]!.value).toBe('invalid literal for int() with base 10: abc');
+    expect(plain._meta).toBeUndefined();
+  });
+});
