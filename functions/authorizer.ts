@@ -13,7 +13,8 @@ import { DynamoStore } from './lib/dynamo.ts';
 const store = new DynamoStore(requireEnv(ENV.table));
 const userPoolId = optionalEnv(ENV.userPoolId);
 // The portal sends access tokens; ID tokens (which carry the email) are accepted too.
-const verifier = userPoolId ? CognitoJwtVerifier.create({ userPoolId, clientId: requireEnv(ENV.userPoolClientId), tokenUse: null }) : undefined;
+/** Exported so tests can hand it a JWKS (`cacheJwks`) instead of fetching the pool's. */
+export const verifier = userPoolId ? CognitoJwtVerifier.create({ userPoolId, clientId: requireEnv(ENV.userPoolClientId), tokenUse: null }) : undefined;
 
 async function verifyJwt(jwt: string): Promise<Record<string, unknown> | undefined> {
   if (!verifier) return undefined;
