@@ -15,7 +15,9 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { spawnSync } from 'node:child_process';
 import { apiGet, apiSend, inbox } from '../helpers/api.ts';
+import { pythonHas, requireRuntime, SYSTEM_PYTHON } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let stack: LocalStack;
@@ -63,6 +65,10 @@ function payloads(): Payload[] {
     p('breadcrumb message bearer', (s) => ({ breadcrumbs: { values: [{ category: 'log', message: `calling api with Bearer ${s}`, timestamp: 1 }] } })),
     p('user extra field', (s) => ({ user: { id: 'u-1', password_hint: s } })),
     p('project sensitive field', (s) => frame({ customer_ref: s })),
+    p('exception value card number', () => ({ exception: { values: [{ type: 'PaymentError', value: 'charge failed for card 4111111111111111' }] } }), '4111111111111111'),
+    p('exception value bearer', (s) => ({ exception: { values: [{ type: 'HTTPError', value: `401 for Authorization: Bearer ${s}` }] } })),
+    p('message url credentials', (s) => ({ message: `cannot connect to postgres://app:${s}@db.internal/orders` })),
+    p('log entry bearer', (s) => ({ logentry: { message: 'upstream refused %s', params: [`Bearer ${s}`], formatted: `upstream refused Bearer ${s}` } })),
     p('ip address', () => ({ user: { id: 'u-2', ip_address: CLIENT_IP } }), CLIENT_IP),
     p('forwarded ip header', () => request({ headers: { 'X-Forwarded-For': CLIENT_IP } }), CLIENT_IP),
     p('remote addr env', () => request({ env: { REMOTE_ADDR: CLIENT_IP, SERVER_NAME: 'web-1' } }), CLIENT_IP),
@@ -70,6 +76,25 @@ function payloads(): Payload[] {
 }
 
 const sent = payloads();
+const RAW_PAYLOADS = sent.length;
+/**
+ * One more through a real SDK: sentry-python sends frame locals; `customer_ref`
+ * is not on its own deny list, only on the project's, so the server must scrub it.
+ */
+const SDK_SECRET = secret('python sdk customer ref');
+const hasPython = requireRuntime('python3-sentry-sdk', pythonHas('sentry_sdk'), 'apt-get install python3-sentry-sdk');
+const PYTHON = `
+import os, sys, sentry_sdk
+sentry_sdk.init(dsn=sys.argv[1])
+def charge(customer_ref):
+    amount = 10
+    raise ValueError("charge failed")
+try:
+    charge(os.environ["CUSTOMER_REF"])
+except Exception:
+    sentry_sdk.capture_exception()
+sentry_sdk.flush(10)
+`;
 
 async function post(event: Record<string, unknown>) {
   const res = await fetch(`${stack.url}/api${dsn.pathname}/store/?sentry_key=${dsn.username}&sentry_version=7`, {
@@ -133,6 +158,12 @@ beforeAll(async () => {
       ...Object.fromEntries(Object.entries(payload.event).filter(([k]) => k !== 'extra')),
     });
   }
+  if (hasPython) {
+    // The secret travels in the environment (the SDK sends argv as extra, not the environment).
+    const out = spawnSync(SYSTEM_PYTHON, ['-c', PYTHON, dsn.toString()], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, CUSTOMER_REF: SDK_SECRET } });
+    expect(out.status, out.stderr).toBe(0);
+    sent.push({ place: 'python sdk frame local', secret: SDK_SECRET, event: {} });
+  }
   const list = await waitFor(async () => {
     const res = await apiGet<any[]>(stack, '/projects/ferret/scrub/issues/?limit=100&query=');
     return res.body.length >= sent.length ? res.body : undefined;
@@ -146,7 +177,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe(`scrubbing at ingest, ${sent.length} payloads`, () => {
+describe(`scrubbing at ingest, ${RAW_PAYLOADS} raw payloads and one sentry-python event`, () => {
   it('serves no secret through the API, and keeps safe fields readable', async () => {
     let served = '';
     for (const id of issues.keys()) {
@@ -161,7 +192,7 @@ describe(`scrubbing at ingest, ${sent.length} payloads`, () => {
 
   it('stores no secret in any DynamoDB item', async () => {
     const text = await tableText();
-    expect(text).toContain(`scrub payload ${sent.length - 1}`);
+    expect(text).toContain(`scrub payload ${RAW_PAYLOADS - 1}`);
     for (const p of sent) expect(text.includes(p.secret), `the table holds the secret of "${p.place}"`).toBe(false);
   });
 
