@@ -108,6 +108,16 @@ export function releaseJson(version: string, rows: ReleaseHealth[], project: Pro
   };
 }
 
+/**
+ * What an event's page shows beside the event: its attachments and the user
+ * feedback about it (Sentry's `userReport`; `userReports` lists them all).
+ */
+export async function eventExtras(intake: IntakeStore, projectId: string, issueId: string, eventId: string) {
+  const [attachments, feedback] = await Promise.all([intake.listAttachments(projectId, eventId), intake.listIssueFeedback(issueId, 100)]);
+  const reports = feedback.filter((f) => f.eventId === eventId).map((f) => userReportJson(f));
+  return { attachments: attachments.map(attachmentJson), userReport: reports[0] ?? null, userReports: reports };
+}
+
 export function registerIntakeRoutes(ctx: IntakeRouteContext, deps: { intake: IntakeStore; blobs: BlobStore }): void {
   const { route } = ctx;
   const ok = (body: unknown): RawResponse => ({ status: 200, body });

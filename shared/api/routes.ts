@@ -12,7 +12,7 @@ import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '
 import type { AlertStore, BlobStore, EventStore, IntakeStore, IssueQuery, IssueStore, MemberStore, ProjectStore, UserDirectory } from '../ports.ts';
 import { canSeeProject, hasScope, type Membership } from './access.ts';
 import { registerOrgRoutes } from './routes-org.ts';
-import { registerIntakeRoutes } from './intake-routes.ts';
+import { eventExtras, registerIntakeRoutes } from './intake-routes.ts';
 import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
 import { applyKeyUpdate, applyProjectUpdate, parseKeyCreate } from './project-settings.ts';
@@ -312,7 +312,8 @@ export function createApi(deps: ApiDeps) {
     }
     if (!stored) throw new NotFoundError(`event ${which} not found`);
     const neighbours = await eventNeighbours(deps.events, issue.id, stored.eventId);
-    return ok(eventJson(stored, eventTitle(stored.event), eventCulprit(stored.event), neighbours));
+    const extras = deps.intake ? await eventExtras(deps.intake, issue.projectId, issue.id, stored.eventId) : {};
+    return ok({ ...eventJson(stored, eventTitle(stored.event), eventCulprit(stored.event), neighbours), ...extras });
   });
 
   /** Tag distributions are computed from the stored events of the issue: no per-event write is spent on them. */

@@ -99,6 +99,10 @@ describe('@sentry/node beside errors', () => {
     expect(project).toMatchObject({ name: 'Ada', email: 'ada@example.com', eventID: out.eventId, issue: { id: issueId } });
     const onIssue = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issueId}/user-reports/`);
     expect(onIssue.body.map((f) => f.comments)).toEqual(['It broke when I clicked save']);
+    // The event page shows both beside the event.
+    const event = await apiGet(stack, `/organizations/ferret/issues/${issueId}/events/${out.eventId}/`);
+    expect(event.body.attachments.map((x: any) => x.name).sort()).toEqual(['notes.txt', 'report.bin']);
+    expect(event.body.userReport).toMatchObject({ comments: 'It broke when I clicked save', eventID: out.eventId });
   });
 
   it('shows a legacy user_report sent after its event on the issue', async () => {

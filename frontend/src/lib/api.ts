@@ -16,6 +16,7 @@ import type {
   ProjectOptions,
   StatSeries,
   TagDistribution,
+  UserReport,
 } from './types.ts';
 
 export class ApiError extends Error {
@@ -180,6 +181,11 @@ export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
         throw e;
       }
     },
+
+    /** An event attachment's bytes (authenticated, so not a plain link). */
+    attachmentBlob: async (org: string, project: string, eventId: string, attachmentId: string): Promise<Blob> =>
+      (await send('GET', `${projectPath(org, project)}events/${enc(eventId)}/attachments/${enc(attachmentId)}/${qs({ download: '1' })}`)).blob(),
+    issueUserReports: (org: string, id: string) => json<UserReport[]>('GET', `${issuePath(org, id)}user-reports/`),
 
     rules: (org: string, project: string) => json<AlertRule[]>('GET', `${projectPath(org, project)}rules/`),
     rule: (org: string, project: string, id: string) => json<AlertRule>('GET', `${projectPath(org, project)}rules/${enc(id)}/`),
