@@ -13,7 +13,10 @@ import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
-import { apiGet } from '../helpers/api.ts';
+import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
+import { DynamoStore } from '#functions/lib/dynamo.ts';
+import type { Issue } from '#shared/model.ts';
+import { apiGet, apiSend } from '../helpers/api.ts';
 import { requireRuntime } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -41,6 +44,19 @@ async function shoot(name: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-dark.png`), fullPage: true });
   await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** Opens a page of the portal, signing in first when the session has none (a test run on its own). */
+async function open(path: string, ready: () => ReturnType<Page['locator']>): Promise<void> {
+  await page.goto(`${stack.url}${path}`);
+  const token = page.getByLabel('Access token');
+  await ready().or(token).first().waitFor();
+  if (await token.isVisible()) {
+    await token.fill(stack.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${stack.url}${path}`);
+  }
+  await ready().first().waitFor();
 }
 
 async function issueTitled(title: string) {
@@ -345,6 +361,65 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length)).toBe(0);
   });
+
+  it('shows the first page of a project with 10,000 issues, and the next page from the server', async () => {
+    const created = await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Scale' });
+    expect(created.status).toBe(201);
+    // Issues are written through the store, as the grouping step writes them: 10,000 HTTP posts would
+    // test ingest, not the list.
+    const store = new DynamoStore(LOCAL_NAMES.table);
+    const TOTAL = 10_000;
+    const base = Date.now() - TOTAL * 1000;
+    const issueAt = (n: number): Issue => {
+      const seen = new Date(base + n * 1000).toISOString();
+      return {
+        id: String(1_000_000 + n),
+        projectId: created.body.id,
+        shortId: `SCALE-${n.toString(36).toUpperCase()}`,
+        title: `ScaleError: issue number ${n}`,
+        culprit: `handler${n % 97} in module${n % 13}`,
+        metadata: { type: 'ScaleError', value: `issue number ${n}` },
+        type: 'error',
+        level: n % 5 === 0 ? 'warning' : 'error',
+        platform: 'python',
+        status: 'unresolved',
+        firstSeen: seen,
+        lastSeen: seen,
+        count: 1 + (n % 50),
+        userCount: n % 7,
+        hashes: [`scale${n}`],
+      };
+    };
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < TOTAL) await store.createIssue(issueAt(next++));
+      }),
+    );
+
+    const rows = page.getByRole('list', { name: 'Issues' }).locator('li');
+    await open('/organizations/ferret/projects/scale/', () => rows);
+    // The newest issue leads; one page of rows is in the document, not ten thousand.
+    expect(await rows.first().textContent()).toContain(`issue number ${TOTAL - 1}`);
+    const shown = await rows.count();
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThanOrEqual(100);
+    const firstPage = await rows.allTextContents();
+    await shoot('issues-many');
+
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: /Next/ }).click();
+    await page.waitForURL(/cursor=/);
+    await expect.poll(async () => (await rows.first().textContent()) ?? '').not.toContain(`issue number ${TOTAL - 1}`);
+    const secondPage = await rows.allTextContents();
+    expect(secondPage.length).toBe(shown);
+    expect(secondPage.some((t) => firstPage.includes(t))).toBe(false);
+    expect(secondPage[0]).toContain(`issue number ${TOTAL - 1 - shown}`);
+
+    // Sorting and filtering are the server's: the most frequent issues have count 50.
+    await page.getByLabel('Sort').selectOption('freq');
+    await page.waitForURL(/sort=freq/);
+    await expect.poll(async () => rows.first().locator('.num').first().getAttribute('title')).toBe('50 events');
+  }, 240_000);
 
   it('ran without uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
