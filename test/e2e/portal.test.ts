@@ -421,6 +421,78 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     await expect.poll(async () => rows.first().locator('.num').first().getAttribute('title')).toBe('50 events');
   }, 240_000);
 
+  it('is driven by the keyboard: j/k move, Enter opens, r resolves, / searches, ? helps', async () => {
+    const rows = page.getByRole('list', { name: 'Issues' }).locator('li');
+    await open('/organizations/ferret/projects/scale/', () => rows);
+    const firstTitle = (await rows.nth(0).locator('.message').textContent())!;
+    const secondTitle = (await rows.nth(1).locator('.message').textContent())!;
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    await page.keyboard.press('j');
+    expect(await page.evaluate(() => document.activeElement?.closest('li')?.querySelector('.message')?.textContent)).toBe(secondTitle);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/issues\/\d+\/$/);
+    const issueId = /\/issues\/(\d+)\/$/.exec(page.url())![1]!;
+    await page.locator('header.issue').waitFor();
+    await page.keyboard.press('r');
+    await page.getByRole('button', { name: 'Reopen' }).waitFor();
+    expect((await apiGet(stack, `/organizations/ferret/issues/${issueId}/`)).body.status).toBe('resolved');
+
+    // On the list, r resolves the focused issue.
+    await page.goBack();
+    await rows.first().waitFor();
+    expect(await rows.allTextContents()).not.toContainEqual(expect.stringContaining(secondTitle));
+    await page.keyboard.press('j');
+    const focusedId = await page.evaluate(() => (document.activeElement?.closest('[data-row]') as HTMLElement | null)?.dataset['id']);
+    expect(await page.evaluate(() => document.activeElement?.closest('li')?.querySelector('.message')?.textContent)).toBe(firstTitle);
+    await page.keyboard.press('r');
+    await expect.poll(async () => (await apiGet(stack, `/organizations/ferret/issues/${focusedId}/`)).body.status).toBe('resolved');
+    await expect.poll(async () => (await rows.first().locator('.message').textContent()) ?? '').not.toBe(firstTitle);
+
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search issues');
+    await page.keyboard.type('number 77');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/query=/);
+    await expect.poll(async () => {
+      const texts = await rows.allTextContents();
+      return texts.length > 0 && texts.every((t) => t.includes('number 77'));
+    }).toBe(true);
+    expect(await page.getByLabel('Search issues').inputValue()).toBe('number 77');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await help.textContent()).toContain('resolve');
+    await shoot('keyboard-help');
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+  });
+
+  it('fits a phone: no sideways scrolling on the list, the issue and settings', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+      const rows = page.getByRole('list', { name: 'Issues' }).locator('li');
+      await open('/organizations/ferret/projects/scale/', () => rows);
+      expect(await fits()).toBe(true);
+      await shoot('mobile-issues');
+      const issue = await issueTitled(TITLE);
+      await open(`/organizations/ferret/issues/${issue.id}/`, () => page.locator('li.frame.crashed'));
+      expect(await fits()).toBe(true);
+      await shoot('mobile-issue');
+      await open('/settings/ferret/projects/default/', () => page.getByTestId('key'));
+      expect(await fits()).toBe(true);
+      await shoot('mobile-settings');
+      await open('/organizations/ferret/projects/', () => page.getByRole('heading', { name: 'Projects' }));
+      expect(await fits()).toBe(true);
+      await shoot('mobile-projects');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it('ran without uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -1,9 +1,17 @@
 /**
  * Keyboard use of lists: `j`/`k` move between `[data-nav-item]` elements,
- * `x` toggles the checkbox of the focused row, `/` focuses `[data-search]`.
+ * `x` toggles the checkbox of the focused row, `/` focuses `[data-search]`;
+ * any other key clicks the enabled `[data-shortcut="<key>"]` button of the page
+ * (the issue page's Resolve is `r`). Enter opens the focused link natively.
  */
 
-function typing(target: EventTarget | null): boolean {
+/** The id of the `[data-row]` holding the focus, from its `data-id`. */
+export function focusedRowId(doc: Document = document): string | undefined {
+  const row = doc.activeElement?.closest<HTMLElement>('[data-row]');
+  return row?.dataset['id'];
+}
+
+export function typing(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
@@ -19,6 +27,8 @@ export function handleShortcut(e: KeyboardEvent, doc: Document = document): bool
     if (!search) return false;
     e.preventDefault();
     search.focus();
+    // What is typed next replaces the query, as in Sentry's and GitHub's search boxes.
+    if (search instanceof HTMLInputElement) search.select();
     return true;
   }
   if (e.key === 'j' || e.key === 'k') {
@@ -31,6 +41,14 @@ export function handleShortcut(e: KeyboardEvent, doc: Document = document): bool
     items[next]!.scrollIntoView?.({ block: 'nearest' });
     e.preventDefault();
     return true;
+  }
+  if (e.key.length === 1 && /^[a-z]$/.test(e.key)) {
+    const button = [...doc.querySelectorAll<HTMLButtonElement>(`[data-shortcut="${e.key}"]`)].find((b) => !b.disabled);
+    if (button) {
+      button.click();
+      e.preventDefault();
+      return true;
+    }
   }
   if (e.key === 'x') {
     const row = doc.activeElement?.closest('[data-row]');
