@@ -493,6 +493,18 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     }
   });
 
+  it('says what is missing when an issue does not exist, and shows the alert rule form', async () => {
+    await open('/organizations/ferret/issues/987654321/', () => page.getByRole('heading', { name: 'Not found' }));
+    expect(await page.locator('.error-box').textContent()).toContain('issue 987654321 not found');
+    await shoot('not-found');
+
+    await open('/settings/ferret/projects/default/', () => page.getByRole('button', { name: 'Add alert rule' }));
+    await page.getByRole('button', { name: 'Add alert rule' }).click();
+    await page.locator('section[aria-labelledby="h-rules"] form').waitFor();
+    await page.locator('section[aria-labelledby="h-rules"]').scrollIntoViewIfNeeded();
+    await shoot('settings-rules');
+  });
+
   it('ran without uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
   });
