@@ -42,7 +42,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   DEFAULT_INGEST_API,
-  DEFAULT_RETENTION_DAYS,
+  ATTACHMENT_RETENTION_TIERS,
+  CLAIM_CHECK_RETENTION_DAYS,
   ENV,
   FUNCTIONS,
   AUTHORIZER,
@@ -96,8 +97,6 @@ const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 const INGEST_THROTTLE = { rateLimit: 1_000, burstLimit: 2_000 } as const;
 const PORTAL_API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
-/** Claim-check payloads and attachments live as long as the events that point at them. */
-const PAYLOAD_RETENTION = Duration.days(DEFAULT_RETENTION_DAYS);
 /** Failed multipart uploads (attachments) are cleaned up after this long. */
 const ABORTED_UPLOAD_RETENTION = Duration.days(1);
 
@@ -233,7 +232,13 @@ export class FerretStack extends Stack {
     this.payloadBucket = new s3.Bucket(this, 'PayloadBucket', {
       ...privateBucket,
       lifecycleRules: [
-        { expiration: PAYLOAD_RETENTION, abortIncompleteMultipartUploadAfter: ABORTED_UPLOAD_RETENTION },
+        { id: 'ClaimChecks', prefix: 'payloads/', expiration: Duration.days(CLAIM_CHECK_RETENTION_DAYS) },
+        // Attachments follow their event's retention, by tier (see attachmentRetentionTier); where rules
+        // overlap S3 applies the shortest, so the catch-all only ends what no tier names.
+        ...ATTACHMENT_RETENTION_TIERS.map((days) => ({ id: `Attachments${days}d`, prefix: `attachments/${days}d/`, expiration: Duration.days(days) })),
+        { id: 'AttachmentsCatchAll', prefix: 'attachments/', expiration: Duration.days(Math.max(...ATTACHMENT_RETENTION_TIERS)) },
+        // No bucket-wide expiration: it would end long-retention attachments early (the shortest rule wins).
+        { id: 'AbortedUploads', abortIncompleteMultipartUploadAfter: ABORTED_UPLOAD_RETENTION },
       ],
     });
     this.portalBucket = new s3.Bucket(this, 'PortalBucket', privateBucket);

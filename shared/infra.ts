@@ -136,3 +136,17 @@ export const ENV = {
 
 /** Retention of stored events unless a project overrides it. */
 export const DEFAULT_RETENTION_DAYS = 90;
+
+/**
+ * Attachment bytes live in the payload bucket under `attachments/{tier}d/`, one
+ * S3 lifecycle rule per tier: the smallest tier that outlives the project's
+ * event retention (a day of margin: the bytes are written at ingest, the
+ * record's TTL starts at grouping). Attachments never vanish before their
+ * event and linger at most until the tier's end.
+ */
+export const ATTACHMENT_RETENTION_TIERS = [8, 31, 91, 181, 366] as const;
+export function attachmentRetentionTier(retentionDays: number): number {
+  return ATTACHMENT_RETENTION_TIERS.find((t) => t >= retentionDays + 1) ?? ATTACHMENT_RETENTION_TIERS.at(-1)!;
+}
+/** Claim-check payloads are read within the queue's retention (4 days); a week is plenty. */
+export const CLAIM_CHECK_RETENTION_DAYS = 7;

@@ -92,6 +92,10 @@ export interface ProjectKey {
   label: string;
   isActive: boolean;
   dateCreated: string;
+  /** Sentry's per-key rate limit: at most `count` events per `window` seconds (absent = none). */
+  rateLimit?: { window: number; count: number };
+  /** Epoch ms until which ingest answers 429 for this key (set by the grouping step, read cached). */
+  limitedUntil?: number;
 }
 
 export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';

@@ -269,6 +269,10 @@ export interface UsageStore {
   countEvents(projectId: string, windows: { minute?: number; month?: string }, events: number): Promise<{ minute?: number; month?: number }>;
   /** Makes ingest answer 429 until `until` (epoch ms); never shortens a later limit. */
   setLimitedUntil(projectId: string, until: number): Promise<void>;
+  /** Adds accepted events to a key's counter for one window slot; answers the total after the add. */
+  countKeyEvents(publicKey: string, windowSeconds: number, slot: number, events: number): Promise<number>;
+  /** Makes ingest answer 429 for the key until `until` (epoch ms); never shortens a later limit. */
+  setKeyLimitedUntil(publicKey: string, until: number): Promise<void>;
   /** Adds outcome counts to the project's day (`yyyy-mm-dd`). */
   addOutcomes(projectId: string, day: string, outcomes: OutcomeCount[]): Promise<void>;
   /** Outcome counts per day, `fromDay`..`toDay` inclusive. */

@@ -88,6 +88,36 @@ export class DynamoIntakeStore implements IntakeStore {
     }
   }
 
+  async countKeyEvents(publicKey: string, windowSeconds: number, slot: number, events: number): Promise<number> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `KEY#${publicKey}`, sk: `USAGE#${windowSeconds}#${slot}` },
+        UpdateExpression: 'ADD #c :n SET expiresAt = :exp',
+        ExpressionAttributeNames: { '#c': 'count' },
+        ExpressionAttributeValues: { ':n': events, ':exp': (slot + 1) * windowSeconds + MINUTE_TTL_S },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.['count'] ?? 0);
+  }
+
+  async setKeyLimitedUntil(publicKey: string, until: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `KEY#${publicKey}`, sk: 'KEY' },
+          UpdateExpression: 'SET limitedUntil = :u',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(limitedUntil) OR limitedUntil < :u)',
+          ExpressionAttributeValues: { ':u': until },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
   async addOutcomes(projectId: string, day: string, outcomes: OutcomeCount[]): Promise<void> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':exp': Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + OUTCOME_TTL_S };

@@ -39,6 +39,7 @@
  *   PROJECT#{id} / RELEASE#{release}#ENV#{env}  session counts: started, errored, crashed, abnormal
  *   EVENT#{projectId}#{eventId} / ATTACH#{id}   attachment record; the bytes are in the payload bucket (TTL)
  *   SESSION#{projectId}#{sid} / SESSION    states a session with errors reached, so each counts once (TTL)
+ *   KEY#{publicKey} / USAGE#{window}#{slot}  accepted events of a key in one window of its rate limit (TTL)
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {

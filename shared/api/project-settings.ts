@@ -102,6 +102,11 @@ export function applyProjectUpdate(project: Project, body: unknown): Project {
   return next;
 }
 
+/** Sentry caps a key's window at a day. */
+const KEY_RATE_WINDOW_MAX = 86_400;
+const KEY_RATE_COUNT_MAX = 100_000_000;
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** `POST /projects/{org}/{project}/keys/`: `{name}`; the name is optional, as in Sentry. */
 export function parseKeyCreate(body: unknown): { label: string } {
   const b = objectBody(body);
@@ -114,5 +119,14 @@ export function applyKeyUpdate(key: ProjectKey, body: unknown): ProjectKey {
   const next: ProjectKey = { ...key };
   if (b['name'] !== undefined) next.label = validName('name', b['name']);
   if (b['isActive'] !== undefined) next.isActive = bool('isActive', b['isActive']);
+  if (b['rateLimit'] !== undefined) {
+    // Sentry's key rate limit: `{window: seconds, count}`, or null (or zeros) for none.
+    const rl = b['rateLimit'];
+    if (rl === null || (isObject(rl) && (rl['count'] === 0 || rl['count'] === null))) delete next.rateLimit;
+    else if (!isObject(rl)) throw new ValidationError('rateLimit: {"window": seconds, "count": events} or null');
+    else next.rateLimit = { window: wholeNumber('rateLimit.window', rl['window'], 1, KEY_RATE_WINDOW_MAX), count: wholeNumber('rateLimit.count', rl['count'], 1, KEY_RATE_COUNT_MAX) };
+    // A new limit takes effect at once.
+    delete next.limitedUntil;
+  }
   return next;
 }

@@ -52,6 +52,7 @@ export function keyJson(key: ProjectKey, dsnBaseUrl: string) {
     projectId: Number(key.projectId),
     isActive: key.isActive,
     dateCreated: key.dateCreated,
+    rateLimit: key.rateLimit ?? null,
     dsn: { public: dsn, secret: dsn, csp: '', security: '', minidump: '', unreal: '', cdn: '' },
   };
 }

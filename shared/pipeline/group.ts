@@ -15,12 +15,12 @@ import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
 import { renderAlertEmail } from '../alerts/email.ts';
 import { webhookPayload } from '../alerts/webhook.ts';
 import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
-import { LEVELS, type Issue, type Member, type NormalizedEvent, type OutcomeCount, type Project, type QueueMessage } from '../model.ts';
+import { LEVELS, type Issue, type Member, type NormalizedEvent, type OutcomeCount, type Project, type ProjectKey, type QueueMessage } from '../model.ts';
 import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IntakeStore, IssueDelta, IssueStore, Mailer, ProjectStore, WebhookSender } from '../ports.ts';
 import { projectMemberEmails } from '../api/access.ts';
 import { TtlCache } from './cache.ts';
 import { readIntake, recordIntake, type MessageIntake } from './intake.ts';
-import { decideQuota, quotaWindows } from './quota.ts';
+import { decideKeyQuota, decideQuota, keyLimit, keySlot, quotaWindows, REASON_KEY } from './quota.ts';
 import { IssueMergedError } from './errors.ts';
 import { EVENTS_STORED_PER_HOUR, Ledger } from './ledger.ts';
 import { hourKey, mintToken } from './token.ts';
@@ -61,6 +61,8 @@ export class PoisonMessageError extends Error {
 
 interface PreparedEvent {
   messageId: string;
+  /** The DSN key it was sent with (per-key rate limits). */
+  publicKey: string;
   project: Project;
   event: NormalizedEvent;
   hash: string;
@@ -72,6 +74,7 @@ const CONFIG_CACHE_MS = 5_000;
 export function createGrouper(deps: GroupDeps) {
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const projects = new TtlCache<string, Project | undefined>(CONFIG_CACHE_MS, deps.now);
+  const keys = new TtlCache<string, ProjectKey | undefined>(CONFIG_CACHE_MS, deps.now);
   const rules = new TtlCache<string, AlertRule[]>(CONFIG_CACHE_MS, deps.now);
   // Fingerprint → issue id never changes except through a merge, which keeps the old hash pointing at the survivor.
   const issueIds = new TtlCache<string, string | undefined>(60_000, deps.now);
@@ -122,7 +125,7 @@ export function createGrouper(deps: GroupDeps) {
       const grouping = computeGrouping(event);
       event.fingerprint_hash = `${grouping.mechanism}:${grouping.hash}`;
       event.grouping = { mechanism: grouping.mechanism, hash: grouping.hash, groupedBy: grouping.groupedBy, components: grouping.components };
-      prepared.push({ messageId: record.messageId, project, event, hash: `${grouping.mechanism}:${grouping.hash}`, groupedBy: grouping.groupedBy });
+      prepared.push({ messageId: record.messageId, publicKey: message.publicKey, project, event, hash: `${grouping.mechanism}:${grouping.hash}`, groupedBy: grouping.groupedBy });
     }
     // Side items are kept only once the whole message prepared: a message that fails is retried whole.
     if (deps.intake) intakes.push(readIntake(record.messageId, message));
@@ -378,8 +381,37 @@ export function createGrouper(deps: GroupDeps) {
    * `rate_limited` and makes ingest refuse events until the window ends.
    */
   async function enforceQuotas(prepared: PreparedEvent[], outcomes: Map<string, OutcomeCount[]>, failed: Set<string>): Promise<PreparedEvent[]> {
+    const dropped = (projectId: string, reason: string, quantity: number) =>
+      outcomes.set(projectId, [...(outcomes.get(projectId) ?? []), { outcome: 'rate_limited', category: 'error', reason, quantity }]);
+
+    // Keys with their own rate limit first (Sentry's per-key limits): what they refuse does not count for the project.
+    const byKey = new Map<string, PreparedEvent[]>();
+    for (const p of prepared) byKey.set(p.publicKey, [...(byKey.get(p.publicKey) ?? []), p]);
+    const afterKeys: PreparedEvent[] = [];
+    for (const [publicKey, list] of byKey) {
+      try {
+        const limit = keyLimit(await keys.get(publicKey, () => deps.projects.getKey(publicKey)));
+        if (!limit) {
+          afterKeys.push(...list);
+          continue;
+        }
+        const nowMs = deps.now();
+        const after = await deps.intake!.countKeyEvents(publicKey, limit.window, keySlot(limit.window, nowMs), list.length);
+        const decision = decideKeyQuota(limit, after, list.length, nowMs);
+        afterKeys.push(...list.slice(0, decision.allowed));
+        if (decision.allowed < list.length) dropped(list[0]!.project.id, REASON_KEY, list.length - decision.allowed);
+        if (decision.limitedUntil !== undefined) {
+          await deps.intake!.setKeyLimitedUntil(publicKey, decision.limitedUntil);
+          keys.delete(publicKey);
+        }
+      } catch (error) {
+        log({ msg: 'key quota count failed', error: String(error) });
+        for (const p of list) failed.add(p.messageId);
+      }
+    }
+
     const byProject = new Map<string, PreparedEvent[]>();
-    for (const p of prepared) byProject.set(p.project.id, [...(byProject.get(p.project.id) ?? []), p]);
+    for (const p of afterKeys) byProject.set(p.project.id, [...(byProject.get(p.project.id) ?? []), p]);
     const kept: PreparedEvent[] = [];
     for (const [projectId, list] of byProject) {
       const nowMs = deps.now();
@@ -392,10 +424,10 @@ export function createGrouper(deps: GroupDeps) {
         const after = await deps.intake!.countEvents(projectId, windows, list.length);
         const decision = decideQuota(list[0]!.project, after, list.length, nowMs);
         kept.push(...list.slice(0, decision.allowed));
-        const dropped = list.length - decision.allowed;
-        if (dropped > 0) {
-          outcomes.set(projectId, [...(outcomes.get(projectId) ?? []), { outcome: 'rate_limited', category: 'error', reason: decision.reason ?? 'project_quota', quantity: dropped }]);
-          log({ msg: 'events over quota dropped', project: projectId, dropped, reason: decision.reason });
+        const over = list.length - decision.allowed;
+        if (over > 0) {
+          dropped(projectId, decision.reason ?? 'project_quota', over);
+          log({ msg: 'events over quota dropped', project: projectId, dropped: over, reason: decision.reason });
         }
         if (decision.limitedUntil !== undefined) {
           await deps.intake!.setLimitedUntil(projectId, decision.limitedUntil);

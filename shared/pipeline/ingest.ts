@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AuthForbiddenError, ProjectNotFoundError, ProtocolError, RateLimitedError } from '../errors.ts';
-import { QUEUE } from '../infra.ts';
+import { attachmentRetentionTier, DEFAULT_RETENTION_DAYS, QUEUE } from '../infra.ts';
 import type { Project, ProjectKey, QueueItem, QueueMessage } from '../model.ts';
 import type { BlobStore, EventQueue, ProjectStore, UsageStore } from '../ports.ts';
 import { normalizeEventId, parseIngestRequest, type IngestRequest } from '../protocol/request.ts';
 import { TtlCache } from './cache.ts';
-import { EVENT_CATEGORIES, OutcomeBuffer, REASON_MINUTE, REASON_MONTH, monthEnd } from './quota.ts';
+import { EVENT_CATEGORIES, OutcomeBuffer, REASON_KEY, REASON_MINUTE, REASON_MONTH, monthEnd } from './quota.ts';
 
 /** Item types the grouping step processes; everything else is accepted and dropped on purpose. */
 export const PROCESSED_ITEM_TYPES = new Set([
@@ -72,6 +72,14 @@ export function createIngest(deps: IngestDeps) {
     if (key.projectId !== project.id) throw new AuthForbiddenError(`the key does not belong to project ${project.id}`);
     // Only events are limited: sessions, client reports and feedback of a limited project still arrive.
     const events = parsed.items.filter((i) => LIMITED_ITEM_TYPES.has(i.type)).length;
+    if (events > 0 && key.limitedUntil !== undefined && key.limitedUntil > receivedAt) {
+      const retryAfter = Math.max(1, Math.ceil((key.limitedUntil - receivedAt) / 1000));
+      if (refused) {
+        refused.add(project.id, 'rate_limited', 'error', REASON_KEY, events);
+        await refused.flushIfDue().catch((error) => log({ msg: 'outcome write failed', error: String(error) }));
+      }
+      throw new RateLimitedError('this DSN key exceeded its rate limit', retryAfter, EVENT_CATEGORIES, 'key', REASON_KEY);
+    }
     if (events > 0 && project.limitedUntil !== undefined && project.limitedUntil > receivedAt) {
       const retryAfter = Math.max(1, Math.ceil((project.limitedUntil - receivedAt) / 1000));
       // A limit lasting to the end of the month is the monthly quota; anything shorter the per-minute limit.
@@ -95,7 +103,7 @@ export function createIngest(deps: IngestDeps) {
     for (const item of parsed.items) {
       if (!PROCESSED_ITEM_TYPES.has(item.type)) continue;
       if (item.type === 'attachment') {
-        const ref = `attachments/${project.id}/${attachedTo ?? 'none'}/${randomUUID()}`;
+        const ref = `attachments/${attachmentRetentionTier(project.retentionDays || DEFAULT_RETENTION_DAYS)}d/${project.id}/${attachedTo ?? 'none'}/${randomUUID()}`;
         await deps.blobs.put(ref, item.payload, String(item.headers['content_type'] ?? 'application/octet-stream'));
         const headers = attachedTo === undefined ? item.headers : { ...item.headers, event_id: attachedTo };
         items.push({ type: item.type, headers, ref, size: item.payload.length });

@@ -69,6 +69,31 @@ export function decideQuota(project: Pick<Project, 'rateLimitPerMinute' | 'month
   return out;
 }
 
+export const REASON_KEY = 'key_quota';
+
+/**
+ * A key's rate limit (Sentry's `{window, count}`): fixed windows of `window`
+ * seconds, like the project's. `after` is the key's count after the batch.
+ */
+export function decideKeyQuota(limit: { window: number; count: number }, after: number, events: number, nowMs: number): QuotaDecision {
+  const fits = Math.max(0, Math.min(events, limit.count - (after - events)));
+  const out: QuotaDecision = { allowed: fits };
+  if (fits < events) out.reason = REASON_KEY;
+  if (after >= limit.count) {
+    out.limitedUntil = (keySlot(limit.window, nowMs) + 1) * limit.window * 1000;
+    out.reason = REASON_KEY;
+  }
+  return out;
+}
+
+export const keySlot = (windowSeconds: number, nowMs: number): number => Math.floor(nowMs / (windowSeconds * 1000));
+
+/** A usable key limit: whole positive numbers only, else none. */
+export function keyLimit(key: { rateLimit?: { window: number; count: number } | undefined } | undefined): { window: number; count: number } | undefined {
+  const l = key?.rateLimit;
+  return l && Number.isInteger(l.window) && l.window > 0 && Number.isInteger(l.count) && l.count > 0 ? l : undefined;
+}
+
 /** Which counters a project needs: none when it has no limits (no write at all). */
 export function quotaWindows(project: Pick<Project, 'rateLimitPerMinute' | 'monthlyQuota'>, nowMs: number): { minute?: number; month?: string } | undefined {
   const windows: { minute?: number; month?: string } = {};

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUTHORIZER, ENV, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
+import { ATTACHMENT_RETENTION_TIERS, AUTHORIZER, ENV, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
 import { inlineScriptHashes, PortalBuildMissingError } from '#cdk/portal.ts';
 import { FerretStack, parseIngestApi, PORTAL_AUTH_CALLBACK_PATH, PORTAL_SIGNED_OUT_PATH, type FunctionName } from '#cdk/stack.ts';
 
@@ -192,6 +192,9 @@ describe('data', () => {
     }
     const rules = resource(rest, rest.stack.payloadBucket)['Properties']['LifecycleConfiguration']['Rules'];
     expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: expect.any(Number) }));
+    // Attachments expire with their event's retention tier; no rule without a prefix ends them early.
+    for (const days of ATTACHMENT_RETENTION_TIERS) expect(rules).toContainEqual(expect.objectContaining({ Prefix: `attachments/${days}d/`, ExpirationInDays: days }));
+    expect(rules.filter((r: any) => r.Prefix === undefined && r.ExpirationInDays !== undefined)).toEqual([]);
     for (const policy of ofType(rest, 'AWS::S3::BucketPolicy')) {
       expect(policy['Properties']['PolicyDocument']['Statement']).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),

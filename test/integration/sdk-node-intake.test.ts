@@ -198,4 +198,24 @@ describe('quotas', () => {
     const issues = await apiGet<any[]>(stack, '/projects/ferret/quota/issues/?query=');
     expect(issues.body.map((i) => i.count)).toEqual(['3']);
   });
+
+  it("refuses a DSN key over its own rate limit in the key's scope, while the project's other keys still send", async () => {
+    const created = await apiSend(stack, 'POST', '/projects/ferret/default/keys/', { name: 'Limited' });
+    expect(created.status).toBe(201);
+    const limited = await apiSend(stack, 'PUT', `/projects/ferret/default/keys/${created.body.id}/`, { rateLimit: { window: 86_400, count: 2 } });
+    expect(limited.body.rateLimit).toEqual({ window: 86_400, count: 2 });
+    const bad = await apiSend(stack, 'PUT', `/projects/ferret/default/keys/${created.body.id}/`, { rateLimit: { window: 0, count: 2 } });
+    expect(bad.status).toBe(400);
+    const send = async (key: string, i: number) =>
+      fetch(`${stack.url}/api/${stack.installation.projectId}/store/?sentry_key=${key}`, { method: 'POST', body: JSON.stringify({ message: `key limited ${i}` }) });
+    let i = 0;
+    const refused = await waitFor(async () => {
+      const res = await send(created.body.id, i++);
+      return res.status === 429 ? res : undefined;
+    }, 'a 429 for the key', 30_000, 200);
+    expect(i).toBeGreaterThan(2);
+    expect(refused.headers.get('x-sentry-rate-limits')).toMatch(/^\d+:default;error;security:key:key_quota$/);
+    expect((await refused.json()).detail).toContain('key');
+    expect((await send(new URL(stack.dsn).username, 0)).status).toBe(200);
+  });
 });

@@ -26,6 +26,18 @@ export class MemoryIntake implements IntakeStore {
     if (windows.month !== undefined) out.month = add(`${projectId}/month/${windows.month}`);
     return out;
   }
+  keyLimitedUntil = new Map<string, number>();
+  async countKeyEvents(publicKey: string, windowSeconds: number, slot: number, events: number) {
+    this.writes.push('countKeyEvents');
+    const k = `key/${publicKey}/${windowSeconds}/${slot}`;
+    const n = (this.counters.get(k) ?? 0) + events;
+    this.counters.set(k, n);
+    return n;
+  }
+  async setKeyLimitedUntil(publicKey: string, until: number) {
+    this.writes.push('setKeyLimitedUntil');
+    this.keyLimitedUntil.set(publicKey, Math.max(until, this.keyLimitedUntil.get(publicKey) ?? 0));
+  }
   async setLimitedUntil(projectId: string, until: number) {
     this.writes.push('setLimitedUntil');
     this.limitedUntil.set(projectId, Math.max(until, this.limitedUntil.get(projectId) ?? 0));

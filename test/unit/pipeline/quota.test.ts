@@ -117,6 +117,22 @@ describe('the grouping step enforcing quotas', () => {
     expect(count()).toBe(4);
   });
 
+  it("enforces a key's own rate limit before the project's, per window of the key", async () => {
+    table.items.set('KEY#k|KEY', { pk: 'KEY#k', sk: 'KEY', publicKey: 'k', projectId: '1', label: 'Default', isActive: true, dateCreated: '', rateLimit: { window: 3600, count: 4 } });
+    limit({ monthlyQuota: 100 });
+    const g = grouper();
+    expect(await g(Array.from({ length: 6 }, () => record('1', bugEvent({ bug: 'key' }))))).toEqual([]);
+    expect(count()).toBe(4);
+    expect(intake.total({ outcome: 'rate_limited', reason: 'key_quota' })).toBe(2);
+    // What the key refused never reached the project's counter.
+    expect(intake.counters.get('1/month/2026-11')).toBe(4);
+    expect(intake.keyLimitedUntil.get('k')).toBe(Date.parse('2026-11-24T22:00:00Z'));
+    expect(intake.limitedUntil.has('1')).toBe(false);
+    now = Date.parse('2026-11-24T22:00:01Z');
+    await g([record('1', bugEvent({ bug: 'key' }))]);
+    expect(count()).toBe(5);
+  });
+
   it('writes no counter for a project without limits', async () => {
     await grouper()([record('1', bugEvent({ bug: 'free' }))]);
     expect(intake.writes).not.toContain('countEvents');
@@ -167,6 +183,22 @@ describe('ingest under a limit', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers()).toEqual({ 'retry-after': '43', 'x-sentry-rate-limits': '43:default;error;security:project:project_rate_limit' });
     expect(sent).toEqual([]);
+  });
+
+  it("answers 429 in the key's scope when the key is over its own limit", async () => {
+    const limitedKey = { ...KEY, limitedUntil: T0 + 10_000 };
+    const handle = createIngest({
+      projects: { getProject: async () => project, getKey: async () => limitedKey },
+      queue: { send: async (m) => void sent.push(m), deadLetter: async () => undefined },
+      blobs: { put: async () => undefined, get: async () => new Uint8Array() },
+      now: () => now,
+      outcomes,
+      outcomeFlushMs: 0,
+      log: () => undefined,
+    });
+    const error = (await handle(envelope(['event', { message: 'x' }]), {}).catch((e: unknown) => e)) as RateLimitedError;
+    expect(error.headers()).toEqual({ 'retry-after': '10', 'x-sentry-rate-limits': '10:default;error;security:key:key_quota' });
+    expect(outcomes.total({ outcome: 'rate_limited', reason: 'key_quota' })).toBe(1);
   });
 
   it('names the monthly quota when the limit lasts to the end of the month', async () => {
@@ -221,5 +253,17 @@ describe('ingest under a limit', () => {
     buffer.add('1', 'rate_limited', 'error', 'project_quota', 1);
     await buffer.flush();
     expect(store.total({ outcome: 'rate_limited' })).toBe(3);
+  });
+});
+
+describe('attachment retention tiers', () => {
+  it('outlive the event retention by at least a day, and stop at the longest tier', async () => {
+    const { attachmentRetentionTier } = await import('#shared/infra.ts');
+    expect(attachmentRetentionTier(90)).toBe(91);
+    expect(attachmentRetentionTier(91)).toBe(181);
+    expect(attachmentRetentionTier(7)).toBe(8);
+    expect(attachmentRetentionTier(1)).toBe(8);
+    expect(attachmentRetentionTier(365)).toBe(366);
+    expect(attachmentRetentionTier(1000)).toBe(366);
   });
 });
