@@ -26,6 +26,16 @@ function isV2(event: GatewayEvent): event is APIGatewayProxyEventV2 {
   return (event as APIGatewayProxyEventV2).version === '2.0';
 }
 
+/** A query name or value; a broken percent-escape is kept as sent (as URLSearchParams does), never a crash. */
+function decodeQueryPart(raw: string): string {
+  const plus = raw.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus;
+  }
+}
+
 /** Normalizes both API Gateway event shapes into one request. */
 export function toHttpRequest(event: GatewayEvent): HttpRequest {
   const headers: Record<string, string> = {};
@@ -42,8 +52,8 @@ export function toHttpRequest(event: GatewayEvent): HttpRequest {
     for (const part of (event.rawQueryString ?? '').split('&')) {
       if (!part) continue;
       const eq = part.indexOf('=');
-      const k = decodeURIComponent((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
-      const v = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+      const k = decodeQueryPart(eq < 0 ? part : part.slice(0, eq));
+      const v = eq < 0 ? '' : decodeQueryPart(part.slice(eq + 1));
       query[k] ??= v;
       (multiQuery[k] ??= []).push(v);
     }
@@ -87,11 +97,19 @@ export function httpErrors(extraHeaders: Record<string, string> = {}): middy.Mid
     onError: async (request) => {
       const error = request.error;
       if (error instanceof FerretError && error.expose) {
-        request.response = json(error.status, { detail: error.message }, { ...extraHeaders, 'x-sentry-error': error.message.replace(/[\r\n]+/g, ' ').slice(0, 200), ...error.headers() });
+        request.response = json(error.status, { detail: error.message }, { ...extraHeaders, 'x-sentry-error': headerText(error.message), ...error.headers() });
         return;
       }
       console.error(JSON.stringify({ msg: 'unhandled error', error: String(error), stack: (error as Error)?.stack }));
       request.response = json(500, { detail: 'internal error' }, { ...extraHeaders, 'x-sentry-error': 'internal error' });
     },
   };
+}
+
+/**
+ * An error message as a header value: messages may quote what the client sent,
+ * and a header takes only visible ASCII (Node refuses the rest; CR/LF would split it).
+ */
+export function headerText(message: string): string {
+  return message.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }

@@ -12,6 +12,7 @@ import { LEVELS, type Issue, type IssueStatus, type Level, type Project } from '
 import type { AlertStore, BlobStore, EventStore, IntakeStore, IssueQuery, IssueStore, MemberStore, ProjectStore, UserDirectory } from '../ports.ts';
 import { canSeeProject, hasScope, type Membership } from './access.ts';
 import { registerOrgRoutes } from './routes-org.ts';
+import { objectBody, objectField, queryInt } from './validate.ts';
 import { eventExtras, registerIntakeRoutes } from './intake-routes.ts';
 import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
@@ -233,7 +234,7 @@ export function createApi(deps: ApiDeps) {
     const parsed = parseIssueQuery(req.query['query'] ?? 'is:unresolved');
     const sort = (req.query['sort'] ?? 'date') as IssueQuery['sort'];
     if (!['date', 'new', 'freq', 'user'].includes(sort)) throw new ValidationError(`sort must be one of date, new, freq, user`);
-    const limit = Math.min(100, Math.max(1, Number.parseInt(req.query['limit'] ?? '25', 10) || 25));
+    const limit = queryInt(req.query, 'limit', { min: 1, max: 100, fallback: 25 });
     const q: IssueQuery = { sort, limit };
     if (parsed.status) q.status = parsed.status;
     if (parsed.level) q.level = parsed.level;
@@ -446,12 +447,14 @@ async function owningTeams(deps: ApiDeps, principal: ApiPrincipal, orgSlug: stri
 }
 
 function parseStatusUpdate(body: unknown): { status: IssueStatus; details: { resolvedInRelease?: string; ignoreUntil?: string; ignoreCount?: number; ignoreUserCount?: number } } {
-  const b = (body ?? {}) as Record<string, unknown>;
+  const b = objectBody(body);
   const status = b['status'];
   if (status !== 'resolved' && status !== 'unresolved' && status !== 'ignored') {
     throw new ValidationError('status: must be one of resolved, unresolved, ignored');
   }
-  const sd = (b['statusDetails'] ?? {}) as Record<string, unknown>;
+  const sd = objectField(b, 'statusDetails');
+  if (sd['inRelease'] !== undefined && (typeof sd['inRelease'] !== 'string' || sd['inRelease'].length > 200)) throw new ValidationError('statusDetails.inRelease: a release name');
+  if (sd['inNextRelease'] !== undefined && typeof sd['inNextRelease'] !== 'boolean') throw new ValidationError('statusDetails.inNextRelease: must be true or false');
   const details: { resolvedInRelease?: string; ignoreUntil?: string; ignoreCount?: number; ignoreUserCount?: number } = {};
   if (status === 'resolved' && sd['inNextRelease'] === true) details.resolvedInRelease = '';
   if (status === 'resolved' && typeof sd['inRelease'] === 'string') details.resolvedInRelease = sd['inRelease'];

@@ -25,6 +25,14 @@ export function objectBody(body: unknown, required = true): Body {
   return body as Body;
 }
 
+/** A nested object field; absent gives `{}`. */
+export function objectField(b: Body, field: string): Body {
+  const v = b[field];
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ValidationError(`${field}: must be a JSON object`);
+  return v as Body;
+}
+
 export function text(b: Body, field: string, opts: { max: number; required?: boolean; pattern?: RegExp; patternHint?: string }): string | undefined {
   const v = b[field];
   if (v === undefined || v === null) {
