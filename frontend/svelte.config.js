@@ -16,6 +16,8 @@ export default {
       strict: true,
     }),
     outDir: here('./.svelte-kit'),
+    // The domain model's types are shared with the API rather than restated (type-only imports).
+    alias: { $shared: here('../shared') },
     files: {
       src: here('./src'),
       assets: here('./static'),

@@ -44,7 +44,7 @@ export default defineConfig({
   resolve: testing
     ? {
         conditions: ['browser'],
-        alias: { $lib: join(root, 'src/lib'), '$app/state': join(root, 'src/test-stubs/app-state.ts') },
+        alias: { $lib: join(root, 'src/lib'), $shared: join(root, '../shared'), '$app/state': join(root, 'src/test-stubs/app-state.ts') },
       }
     : {},
   test: {

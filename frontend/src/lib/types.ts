@@ -4,8 +4,13 @@
  * everything that comes from an SDK is optional, because SDKs omit freely.
  */
 
-export type Level = 'fatal' | 'error' | 'warning' | 'info' | 'debug' | 'sample';
-export type IssueStatus = 'unresolved' | 'resolved' | 'ignored';
+import type { IssueStatus as ModelIssueStatus, IssueSubstatus, Level as ModelLevel, Project as ModelProject } from '$shared/model.ts';
+import type { TagJson, TagValueJson } from '$shared/api/tags.ts';
+
+/** The model's levels, and Sentry's `sample` that other servers answer with. */
+export type Level = ModelLevel | 'sample';
+export type IssueStatus = ModelIssueStatus;
+export type { IssueSubstatus };
 
 /** `[epochSeconds, count]` buckets, oldest first. */
 export type StatSeries = Array<[number, number]>;
@@ -32,16 +37,8 @@ export interface Project {
   options?: ProjectOptions;
 }
 
-export interface ProjectOptions {
-  retentionDays?: number;
-  /** Events per minute, 0 = unlimited. */
-  rateLimitPerMinute?: number;
-  /** Events per calendar month, 0 = unlimited. */
-  monthlyQuota?: number;
-  storeIp?: boolean;
-  sensitiveFields?: string[];
-  safeFields?: string[];
-}
+/** Ferret's project options, as the model holds them; each optional, as a PUT may send only some. */
+export type ProjectOptions = Partial<Pick<ModelProject, 'retentionDays' | 'rateLimitPerMinute' | 'monthlyQuota' | 'storeIp' | 'sensitiveFields' | 'safeFields'>>;
 
 export interface ProjectKey {
   id: string;
@@ -67,7 +64,7 @@ export interface Issue {
   culprit: string;
   level: Level;
   status: IssueStatus;
-  substatus?: string | null;
+  substatus?: IssueSubstatus | null;
   statusDetails?: StatusDetails;
   /** A string in Sentry's API (it can exceed 2^53). */
   count: string;
@@ -269,19 +266,10 @@ export interface Event {
   errors?: Array<{ type: string; message?: string; data?: Record<string, unknown> }>;
 }
 
-export interface TagValueCount {
-  value: string;
-  name?: string;
-  count: number;
-  lastSeen?: string;
-}
+/** The API's tag value (`shared/api/tags.ts`); other servers may leave out all but value and count. */
+export type TagValueCount = Pick<TagValueJson, 'value' | 'count'> & Partial<TagValueJson>;
 
-export interface TagDistribution {
-  key: string;
-  name: string;
-  totalValues: number;
-  topValues: TagValueCount[];
-}
+export type TagDistribution = Pick<TagJson, 'key' | 'name' | 'totalValues'> & Partial<Pick<TagJson, 'uniqueValues'>> & { topValues: TagValueCount[] };
 
 /** One condition, filter or action of a rule: Sentry's class path and its fields. */
 export interface RuleItem {
