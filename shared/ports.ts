@@ -64,6 +64,8 @@ export interface IssueDelta {
   metadata: Record<string, string>;
   /** Events per hour bucket (`2026-11-24T21`), bucketed by processing time so a closed hour never changes. */
   hours: Record<string, number>;
+  /** Indexed tag values of the batch (`shared/event/issue-tags.ts`), for issue search by tag. */
+  tagValues?: string[];
 }
 
 /** What one applied batch did to its issue; kept on the issue until the batch's follow-ups are done. */
@@ -91,6 +93,8 @@ export interface IssueQuery {
   level?: Level;
   release?: string;
   environment?: string;
+  /** Tag filters (`key`, `value`), each of an indexed key (`shared/event/issue-tags.ts`); all must hold. */
+  tags?: Array<[string, string]>;
   text?: string;
   sort: 'date' | 'new' | 'freq' | 'user';
   limit: number;

@@ -59,6 +59,7 @@ import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts
 import type { Issue, IssueStatus, IssueSubstatus, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
 import { IssueMergedError, TokenFencedError } from '#shared/pipeline/errors.ts';
 import { hourKey, tokenTime } from '#shared/pipeline/token.ts';
+import { issueTagValue, MAX_ISSUE_TAG_VALUES } from '#shared/event/issue-tags.ts';
 import type {
   AlertStore,
   AppliedEntry,
@@ -86,7 +87,7 @@ function strip<T>(item: Item | undefined): T | undefined {
 }
 
 /** Ledger attributes of the issue item, not part of the domain object. */
-const ISSUE_LEDGER_ATTRS = ['applied', 'fence', 'hours', 'mergedInto', 'mergedIds'];
+const ISSUE_LEDGER_ATTRS = ['applied', 'fence', 'hours', 'mergedInto', 'mergedIds', 'tagValues'];
 function stripIssue(item: Item): Issue {
   const issue = strip<Item>(item)!;
   for (const k of ISSUE_LEDGER_ATTRS) delete issue[k];
@@ -352,6 +353,15 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         values[':release'] = delta.release;
         sets.push('lastRelease = :release', 'firstRelease = if_not_exists(firstRelease, :release)');
       }
+      // Tag values for issue search: a bounded string set; past the bound, new values are left out.
+      const known = item['tagValues'] instanceof Set ? (item['tagValues'] as Set<string>) : new Set<string>();
+      const room = MAX_ISSUE_TAG_VALUES - known.size;
+      const newTags = room > 0 ? (delta.tagValues ?? []).filter((t) => !known.has(t)).slice(0, room) : [];
+      const adds = ['#count :n', 'userCount :u'];
+      if (newTags.length) {
+        values[':tags'] = new Set(newTags);
+        adds.push('tagValues :tags');
+      }
       const conditions = [
         'attribute_exists(#pk)',
         'attribute_not_exists(mergedInto)',
@@ -418,7 +428,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
           new UpdateCommand({
             TableName: this.table,
             Key,
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD #count :n, userCount :u`,
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD ${adds.join(', ')}`,
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -557,6 +567,10 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       values[':release'] = query.release;
       filters.push('(lastRelease = :release OR firstRelease = :release)');
     }
+    (query.tags ?? []).forEach(([k, v], i) => {
+      values[`:tag${i}`] = issueTagValue(k, v);
+      filters.push(`contains(tagValues, :tag${i})`);
+    });
     const items = await this.queryAll(
       {
         IndexName: 'gsi1',

@@ -18,6 +18,7 @@ import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, proj
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
 import { applyKeyUpdate, applyProjectUpdate, parseKeyCreate } from './project-settings.ts';
 import { parseEventQuery, searchEvents, TAG_SAMPLE_EVENTS, tagDistributions } from './tags.ts';
+import { ISSUE_TAG_KEYS, isIssueTag } from '../event/issue-tags.ts';
 
 /** Projects whose 24 h series is summed per project list call, and issues per project summed. */
 const STATS_MAX_ISSUES = 100;
@@ -240,6 +241,8 @@ export function createApi(deps: ApiDeps) {
     if (parsed.level) q.level = parsed.level;
     if (parsed.release) q.release = parsed.release;
     if (parsed.text) q.text = parsed.text;
+    const tags = issueSearchTags(parsed);
+    if (tags.length) q.tags = tags;
     if (req.query['cursor']) q.cursor = req.query['cursor'];
     const { issues, nextCursor } = await deps.issues.listIssues(proj.id, q);
     const now = deps.now();
@@ -444,6 +447,24 @@ async function owningTeams(deps: ApiDeps, principal: ApiPrincipal, orgSlug: stri
     return [team];
   }
   return [...(principal.memberships?.[orgSlug]?.member?.teams ?? [])];
+}
+
+/**
+ * The tag filters of an issue search, each of an indexed tag. `browser:Chrome`
+ * (a name without a version) means `browser.name:Chrome`, as people type it;
+ * a tag that issues do not index is refused with the ones that are.
+ */
+function issueSearchTags(parsed: ReturnType<typeof parseIssueQuery>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (parsed.environment) out.push(['environment', parsed.environment]);
+  for (const [key, value] of Object.entries(parsed.tags)) {
+    const k = ['browser', 'os', 'runtime'].includes(key) && !/\s/.test(value) ? `${key}.name` : key;
+    if (!isIssueTag(k)) {
+      throw new ValidationError(`query: issues cannot be searched by "${key}"; use is:, level:, release: or one of ${[...ISSUE_TAG_KEYS].join(', ')} (an issue's events can be searched by any tag)`);
+    }
+    out.push([k, value]);
+  }
+  return out;
 }
 
 function parseStatusUpdate(body: unknown): { status: IssueStatus; details: { resolvedInRelease?: string; ignoreUntil?: string; ignoreCount?: number; ignoreUserCount?: number } } {

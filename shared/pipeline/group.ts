@@ -9,6 +9,7 @@
  */
 import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } from '../grouping/index.ts';
 import { normalizeEvent } from '../event/normalize.ts';
+import { issueTagValues } from '../event/issue-tags.ts';
 import { scrubEvent } from '../event/scrub.ts';
 import { firingReason, suppressionExpiry, type AlertReason, type AlertRule, type IssueTrigger } from '../alerts/rules.ts';
 import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
@@ -492,6 +493,8 @@ function aggregate(events: NormalizedEvent[], newUsers: number, hour: string): I
     releases: [...releases],
   };
   if (latest.release) delta.release = latest.release;
+  const tagValues = issueTagValues(events);
+  if (tagValues.length) delta.tagValues = tagValues;
   return delta;
 }
 

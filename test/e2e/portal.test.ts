@@ -39,6 +39,8 @@ const dialogs: string[] = [];
 const pageErrors: string[] = [];
 
 async function shoot(name: string): Promise<void> {
+  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.emulateMedia({ colorScheme: 'light' });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -116,6 +118,8 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
 
     await page.goto(`${stack.url}/organizations/ferret/projects/`);
     await page.getByRole('link', { name: 'Default' }).first().waitFor();
+    // The project's 24 h count comes from the project list's stats.
+    expect(await page.locator('li', { hasText: 'Default' }).locator('.count').textContent()).toMatch(/^1 event, 24 h$/);
     await shoot('projects');
     await page.getByRole('link', { name: 'Default' }).first().click();
     await page.waitForURL(`${stack.url}/organizations/ferret/projects/default/`);
@@ -501,7 +505,6 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     await open('/settings/ferret/projects/default/', () => page.getByRole('button', { name: 'Add alert rule' }));
     await page.getByRole('button', { name: 'Add alert rule' }).click();
     await page.locator('section[aria-labelledby="h-rules"] form').waitFor();
-    await page.locator('section[aria-labelledby="h-rules"]').scrollIntoViewIfNeeded();
     await shoot('settings-rules');
   });
 

@@ -415,3 +415,40 @@ describe('event navigation', () => {
     expect([latest.eventID, middle.eventID, oldest.eventID].sort()).toEqual([...ids].sort());
   });
 });
+
+describe('issue search by tag', () => {
+  it('filters issues by environment and indexed tags, and refuses a tag issues do not index', async () => {
+    await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Tagged' });
+    const dsn = new URL((await apiGet<any[]>(stack, '/projects/ferret/tagged/keys/')).body[0].dsn.public);
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
+    const send = async (message: string, environment: string, ua: string) => {
+      const res = await fetch(`${stack.url}/api${dsn.pathname}/store/?sentry_key=${dsn.username}&sentry_version=7`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message, environment, platform: 'javascript', request: { url: 'https://app.example/', headers: { 'User-Agent': ua } } }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await send('broken in chrome on prod', 'production', chrome);
+    await send('broken in firefox on staging', 'staging', firefox);
+    await waitFor(async () => (await apiGet<any[]>(stack, '/projects/ferret/tagged/issues/')).body.length === 2, 'two issues');
+
+    const titles = async (query: string) => {
+      const res = await apiGet<any[]>(stack, `/projects/ferret/tagged/issues/?query=${encodeURIComponent(query)}`);
+      expect(res.status, query).toBe(200);
+      return res.body.map((i) => i.title).sort();
+    };
+    expect(await titles('environment:production')).toEqual(['broken in chrome on prod']);
+    expect(await titles('browser:Chrome')).toEqual(['broken in chrome on prod']);
+    expect(await titles('browser.name:Firefox')).toEqual(['broken in firefox on staging']);
+    expect(await titles('os.name:Linux is:unresolved')).toEqual(['broken in firefox on staging']);
+    expect(await titles('environment:staging browser:Chrome')).toEqual([]);
+    expect(await titles('browser:"Chrome 120.0.0.0"')).toEqual(['broken in chrome on prod']);
+
+    const refused = await apiGet(stack, `/projects/ferret/tagged/issues/?query=${encodeURIComponent('user:id:42')}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toContain('"user"');
+    expect(refused.body.detail).toContain('browser.name');
+  });
+});

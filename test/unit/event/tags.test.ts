@@ -116,3 +116,15 @@ describe('tags derived from event fields', () => {
     expect(Object.fromEntries(e.tags)).toMatchObject({ os: 'Linux', browser: 'Own 1', 'client_os.name': 'Windows' });
   });
 });
+
+describe('tag values an issue indexes', () => {
+  it('keeps only low-cardinality tags, once each, as key=value', async () => {
+    const { issueTagValues, isIssueTag } = await import('#shared/event/issue-tags.ts');
+    const a = norm({ environment: 'prod', user: { id: '1' }, request: { url: 'https://x/a' }, contexts: { browser: { name: 'Chrome', version: '1' } } });
+    const b = norm({ environment: 'prod', user: { id: '2' }, contexts: { browser: { name: 'Chrome', version: '2' } } });
+    expect(issueTagValues([a, b]).sort()).toEqual(['browser.name=Chrome', 'browser=Chrome 1', 'browser=Chrome 2', 'environment=prod']);
+    expect(isIssueTag('user')).toBe(false);
+    expect(isIssueTag('url')).toBe(false);
+    expect(isIssueTag('environment')).toBe(true);
+  });
+});
