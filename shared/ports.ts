@@ -188,6 +188,15 @@ export interface AlertStore {
    * is not marked sent (a redelivery after a crash sends it).
    */
   claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number, token: string): Promise<{ claimed: boolean; merged: number }>;
+  /**
+   * Records, before a send, that this token is sending the claimed window's
+   * alert now. `go`: send. `busy`: an attempt with the same token started after
+   * `staleBeforeMs` (epoch ms) and has not finished — it may still be in flight
+   * (a concurrent worker finishing the same batch), so wait and retry rather
+   * than send twice. `done`: nothing to send (already sent, or the window is no
+   * longer this token's).
+   */
+  beginAlertSend(ruleId: string, issueId: string, token: string, nowMs: number, staleBeforeMs: number): Promise<'go' | 'busy' | 'done'>;
   /** Records that the claimed window's email went out. */
   markAlertSent(ruleId: string, issueId: string, token: string): Promise<void>;
   /** Gives a claim back after a failed send, so the alert is retried; the merged count is kept. */
@@ -232,6 +241,11 @@ export interface Mail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * Names the alert attempt (SES message tags: the configuration set's event
+   * stream carries them), so a send can be matched to its window afterwards.
+   */
+  tags?: Record<string, string>;
 }
 export interface Mailer {
   send(mail: Mail): Promise<void>;

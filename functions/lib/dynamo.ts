@@ -22,7 +22,7 @@
  *   APPLY#{token} / APPLY                  a batch token whose issue write and follow-ups are done (TTL)
  *   ALERT#{channel}#{issueId} / ALERT      alert suppression key per rule channel (`shared/alerts/channels.ts`:
  *                                          the rule id for its email, `{ruleId}~webhook~{hash}` per webhook;
- *                                          TTL = end of the window; token, sent)
+ *                                          TTL = end of the window; token, sendingAt (ms), sent)
  *   TOKEN#{sha256} / TOKEN                 API token, stored hashed (gsi1: ORG#{slug}#MEMBER#{id}#TOKENS / id
  *                                          for a member's tokens)
  *   ORG#{slug} / MEMBER#{id}               organization member (gsi1: USER#{userId} / ORG#{slug} once bound
@@ -984,7 +984,8 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
           new UpdateCommand({
             TableName: this.table,
             Key,
-            UpdateExpression: 'SET claimedMerged = if_not_exists(merged, :zero), merged = :zero, expiresAt = :exp, claimedAt = :now, #t = :tok, sent = :false',
+            // A new window starts with no attempt to send (the last window's attempt marker goes).
+            UpdateExpression: 'SET claimedMerged = if_not_exists(merged, :zero), merged = :zero, expiresAt = :exp, claimedAt = :now, #t = :tok, sent = :false REMOVE sendingAt',
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ':exp': expiresAt, ':zero': 0, ':now': nowSeconds, ':tok': token, ':false': false },
@@ -1022,6 +1023,27 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     return { claimed: false, merged: 0 };
   }
 
+  async beginAlertSend(ruleId: string, issueId: string, token: string, nowMs: number, staleBeforeMs: number): Promise<'go' | 'busy' | 'done'> {
+    const Key = { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' };
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: 'SET sendingAt = :now',
+          ConditionExpression: '#t = :tok AND sent = :false AND (attribute_not_exists(sendingAt) OR sendingAt < :stale)',
+          ExpressionAttributeNames: { '#t': 'token' },
+          ExpressionAttributeValues: { ':now': nowMs, ':tok': token, ':false': false, ':stale': staleBeforeMs },
+        }),
+      );
+      return 'go';
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+    const item = await this.getConsistent(Key.pk, Key.sk);
+    return item?.['token'] === token && item['sent'] === false ? 'busy' : 'done';
+  }
+
   async markAlertSent(ruleId: string, issueId: string, token: string): Promise<void> {
     try {
       await this.doc.send(
@@ -1044,7 +1066,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' },
-        UpdateExpression: 'SET merged = if_not_exists(merged, :zero) + if_not_exists(claimedMerged, :zero), claimedMerged = :zero, expiresAt = :zero',
+        UpdateExpression: 'SET merged = if_not_exists(merged, :zero) + if_not_exists(claimedMerged, :zero), claimedMerged = :zero, expiresAt = :zero REMOVE sendingAt',
         ExpressionAttributeValues: { ':zero': 0 },
       }),
     );

@@ -18,7 +18,13 @@ export class SesMailer implements Mailer {
           Body: { Html: { Data: mail.html, Charset: 'UTF-8' }, Text: { Data: mail.text, Charset: 'UTF-8' } },
         },
         ConfigurationSetName: this.configurationSet,
+        Tags: Object.entries(mail.tags ?? {}).map(([Name, Value]) => ({ Name, Value: sesTagValue(Value) })),
       }),
     );
   }
+}
+
+/** SES tag values: ASCII letters, digits, `_` and `-`, at most 256 characters. */
+export function sesTagValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 256) || '-';
 }

@@ -15,7 +15,7 @@ import { firingReason, suppressionExpiry, type AlertReason, type AlertRule, type
 import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
 import { renderAlertEmail } from '../alerts/email.ts';
 import { webhookPayload } from '../alerts/webhook.ts';
-import { DEFAULT_RETENTION_DAYS } from '../infra.ts';
+import { DEFAULT_RETENTION_DAYS, FUNCTIONS } from '../infra.ts';
 import { LEVELS, type Issue, type Member, type NormalizedEvent, type OutcomeCount, type Project, type ProjectKey, type QueueMessage } from '../model.ts';
 import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IntakeStore, IssueDelta, IssueStore, Mailer, ProjectStore, WebhookSender } from '../ports.ts';
 import { projectMemberEmails } from '../api/access.ts';
@@ -276,10 +276,23 @@ export function createGrouper(deps: GroupDeps) {
   }
 
   /**
-   * Claim the channel's window, send, mark it sent. A send that may succeed
-   * later gives the window back and throws, so the message is redelivered and
-   * the alert retried; a permanent refusal (a webhook's 4xx) is logged and the
-   * window kept, so a broken receiver is not hammered for every event.
+   * Claim the channel's window, record the attempt, send, mark it sent. A send
+   * that may succeed later gives the window back and throws, so the message is
+   * redelivered and the alert retried; a permanent refusal (a webhook's 4xx) is
+   * logged and the window kept, so a broken receiver is not hammered.
+   *
+   * Exactly once, and where it stops being exact: the attempt marker
+   * (`beginAlertSend`) stops a second worker finishing the same batch token
+   * (SQS delivers a message twice, or a batch adopts a token whose owner is
+   * still sending) from sending while the first may be in flight: it waits for
+   * a retry, and then finds the window sent. What remains is a worker that dies
+   * after SES accepted the message and before `markAlertSent` — a Lambda
+   * timeout or crash inside those few milliseconds. SES's SendEmail takes no
+   * idempotency key and nothing can ask it whether a message went out, so the
+   * redelivery, once the marker is older than any invocation can live, sends
+   * again: at least once, because a lost alert costs more than a repeated one.
+   * The repeat carries the same SES message tags (rule, issue, token) as the
+   * first, so the configuration set's event stream can tell them apart.
    */
   async function deliver(channel: AlertChannel, rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number, token: string) {
     if (channel.kind === 'webhook' && deps.webhooks === undefined) {
@@ -289,11 +302,16 @@ export function createGrouper(deps: GroupDeps) {
     const nowMs = deps.now();
     const claim = await deps.alerts.claimAlert(channel.key, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events, token);
     if (!claim.claimed) return;
+    const attempt = await deps.alerts.beginAlertSend(channel.key, issue.id, token, nowMs, nowMs - SEND_IN_FLIGHT_MS);
+    if (attempt === 'done') return;
+    // Not released: the other attempt holds the window; the retry finds it sent, or stale and ours to send.
+    if (attempt === 'busy') throw new Error(`alert ${channel.kind} for issue ${issue.id} is being sent by another worker; retried later`);
     const input = { reason, issue, event, project, rule, mergedCount: claim.merged, portalUrl: deps.portalUrl };
     try {
       if (channel.kind === 'email') {
         const email = renderAlertEmail(input);
-        await deps.mailer.send({ from: deps.mail.from, to: channel.to, subject: email.subject, html: email.html, text: email.text });
+        const tags = { 'ferret-rule': rule.id, 'ferret-issue': issue.id, 'ferret-token': token };
+        await deps.mailer.send({ from: deps.mail.from, to: channel.to, subject: email.subject, html: email.html, text: email.text, tags });
       } else {
         const outcome = await deps.webhooks!.post({ url: channel.url, body: JSON.stringify(webhookPayload(input)), headers: webhookHeaders(channel.key, issue.id, token, nowMs) });
         if (!outcome.ok && outcome.retry) throw new Error(`webhook ${redactUrl(channel.url)} failed: ${outcome.reason}`);
@@ -449,6 +467,13 @@ function userKey(event: NormalizedEvent): string | undefined {
   const id = u.id ?? u.email ?? u.username ?? u.ip_address;
   return id === undefined ? undefined : String(id);
 }
+
+/**
+ * An attempt to send older than this cannot still be running: Lambda ends an
+ * invocation at the function's timeout (plus a margin for clock skew between
+ * workers).
+ */
+const SEND_IN_FLIGHT_MS = (FUNCTIONS.group.timeoutSeconds + 5) * 1000;
 
 /** Claims in flight per issue group: DynamoDB takes them in parallel; bounded to stay under the SDK's sockets. */
 const CLAIM_CONCURRENCY = 16;

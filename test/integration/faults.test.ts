@@ -18,7 +18,8 @@ import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
 import { SesMailer } from '#functions/lib/aws.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import type { GroupDeps } from '#shared/pipeline/group.ts';
-import type { Mailer } from '#shared/ports.ts';
+import { FUNCTIONS } from '#shared/infra.ts';
+import type { Mail, Mailer } from '#shared/ports.ts';
 import { inbox } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { bugEvent, inParallel, postEvent, record } from '../unit/pipeline/events.ts';
@@ -183,6 +184,78 @@ async function deadLetters(): Promise<Array<{ body: string; reason: string | und
   sqs.destroy();
   return (out.Messages ?? []).map((m) => ({ body: m.Body ?? '', reason: m.MessageAttributes?.['reason']?.StringValue }));
 }
+
+describe('one alert per window between a send and its record', () => {
+  /** A mailer that records what it sends and can hold a send inside the SES call. */
+  function heldMailer() {
+    const ses = new SesMailer(undefined);
+    const sent: Mail[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const mailer: Mailer = {
+      async send(mail) {
+        entered();
+        await gate;
+        await ses.send(mail);
+        sent.push(mail);
+      },
+    };
+    return { mailer, sent, inside, open };
+  }
+
+  it('sends once when a second worker finishes the same batch while the first is inside its SES call', async () => {
+    const bug = 'slowsend';
+    const records = [record(projectId, bugEvent({ bug }))];
+    const held = heldMailer();
+    const first = grouper({ mailer: held.mailer })(records);
+    await held.inside;
+    // SQS hands the same message to another worker: it adopts the first worker's batch and finds its alert in flight.
+    const second = grouper({});
+    expect(await second(records)).toHaveLength(1);
+    held.open();
+    expect(await first).toEqual([]);
+    // The second worker's retry finds the window sent.
+    expect(await second(records)).toEqual([]);
+    const issue = (await issueCount(bug))!;
+    expect(issue.count).toBe(1);
+    expect(await mailsAbout(issue.id)).toHaveLength(1);
+  });
+
+  it('waits while a crashed send may be in flight, then sends again rather than lose the alert, under the same SES tags', async () => {
+    const bug = 'crashsent';
+    const records = [record(projectId, bugEvent({ bug }))];
+    let clock = Date.now();
+    const now = () => clock;
+    const sent: Mail[] = [];
+    const ses = new SesMailer(undefined);
+    const mailer: Mailer = { send: async (m) => void (await ses.send(m), sent.push(m)) };
+    // The worker dies after SES accepted the message, before the send is recorded.
+    const alerts = Object.create(store) as DynamoStore;
+    alerts.markAlertSent = async () => {
+      throw new Error('simulated crash after the SES call');
+    };
+    expect(await grouper({ now, mailer, alerts })(records)).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+    const retry = grouper({ now, mailer });
+    // Redelivered while the dead attempt could still be running: no second email yet.
+    clock += 10_000;
+    expect(await retry(records)).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+    // Past any invocation's lifetime the attempt is known dead: SES cannot say whether it sent, so it sends.
+    clock += FUNCTIONS.group.timeoutSeconds * 1000;
+    expect(await retry(records)).toEqual([]);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.tags).toEqual(sent[0]!.tags);
+    expect(sent[0]!.tags).toMatchObject({ 'ferret-rule': 'default', 'ferret-token': expect.any(String) });
+    // And that is the end of it: the window is recorded as sent.
+    clock += 10_000;
+    expect(await retry(records)).toEqual([]);
+    expect(sent).toHaveLength(2);
+    expect((await issueCount(bug))!.count).toBe(1);
+  });
+});
 
 describe('the pipeline under failing dependencies', () => {
   it('sends exactly one alert after SES fails for a while, and dead-letters a poison message', async () => {
