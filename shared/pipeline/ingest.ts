@@ -36,7 +36,7 @@ export interface IngestDeps {
   queue: EventQueue;
   blobs: BlobStore;
   now: () => number;
-  /** Where refused events are counted as `rate_limited` outcomes; absent, they are only answered. */
+  /** Where refused events (`rate_limited`) and dropped item types (`filtered`) are counted; absent, they are not. */
   outcomes?: Pick<UsageStore, 'addOutcomes'>;
   outcomeFlushMs?: number;
   log?: (entry: Record<string, unknown>) => void;
@@ -101,7 +101,14 @@ export function createIngest(deps: IngestDeps) {
     // Attachments sent after their event (an envelope of attachments only) name it in the envelope header.
     const attachedTo = parsed.eventId ?? normalizeEventId(parsed.envelopeHeaders['event_id']);
     for (const item of parsed.items) {
-      if (!PROCESSED_ITEM_TYPES.has(item.type)) continue;
+      if (!PROCESSED_ITEM_TYPES.has(item.type)) {
+        // Dropped on purpose (Ferret tracks errors, not traces, replays or profiles), and counted so.
+        // Item containers (span v2, logs) say how many items they hold.
+        const n = item.headers['item_count'];
+        const quantity = typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 100_000 ? n : 1;
+        refused?.add(project.id, 'filtered', dataCategory(item.type), 'unsupported_item_type', quantity);
+        continue;
+      }
       if (item.type === 'attachment') {
         const ref = `attachments/${attachmentRetentionTier(project.retentionDays || DEFAULT_RETENTION_DAYS)}d/${project.id}/${attachedTo ?? 'none'}/${randomUUID()}`;
         await deps.blobs.put(ref, item.payload, String(item.headers['content_type'] ?? 'application/octet-stream'));
@@ -112,6 +119,7 @@ export function createIngest(deps: IngestDeps) {
       }
     }
     const body = parsed.eventId ? { id: parsed.eventId } : {};
+    await refused?.flushIfDue().catch((error) => log({ msg: 'outcome write failed', error: String(error) }));
     if (items.length === 0) return { body };
 
     const message: QueueMessage = {
@@ -130,6 +138,13 @@ export function createIngest(deps: IngestDeps) {
     await deps.queue.send(await claimCheck(message, deps.blobs));
     return { body, message };
   };
+}
+
+/** Sentry's data category of an envelope item type, for outcomes. */
+export function dataCategory(type: string): string {
+  if (type.startsWith('replay_')) return 'replay';
+  const known: Record<string, string> = { check_in: 'monitor', log: 'log_item', otel_log: 'log_item', profile_chunk: 'profile_chunk', statsd: 'metric_bucket', metric_buckets: 'metric_bucket' };
+  return known[type] ?? type.slice(0, 64);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

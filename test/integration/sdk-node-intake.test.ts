@@ -65,7 +65,7 @@ describe('@sentry/node beside errors', () => {
   it('answers every envelope of the SDK with 200', () => {
     expect(out.responses.length).toBeGreaterThan(3);
     for (const r of out.responses) expect(r.statusCode, r.items.join(',')).toBe(200);
-    expect(out.responses.flatMap((r) => r.items)).toEqual(expect.arrayContaining(['event', 'attachment', 'feedback', 'session', 'client_report']));
+    expect(out.responses.flatMap((r) => r.items)).toEqual(expect.arrayContaining(['event', 'attachment', 'feedback', 'session', 'client_report', 'span']));
   });
 
   it("lists the event's attachments and serves each byte for byte", async () => {
@@ -142,6 +142,8 @@ describe('@sentry/node beside errors', () => {
     expect(total(groups, { outcome: 'client_discard', category: 'error', reason: 'before_send' })).toBe(1);
     expect(total(groups, { outcome: 'accepted', category: 'error' })).toBeGreaterThanOrEqual(2);
     expect(total(groups, { outcome: 'accepted', category: 'attachment' })).toBeGreaterThanOrEqual(12);
+    // This SDK streams spans (`span` items, v2 containers) instead of transactions.
+    expect(total(groups, { outcome: 'filtered', category: 'span', reason: 'unsupported_item_type' })).toBe(1);
   });
 });
 

@@ -11,6 +11,7 @@ Sentry.init({
   release: 'intake-app@2.0.0',
   environment: 'test',
   sendClientReports: true,
+  tracesSampleRate: 1,
   beforeSend(event) {
     return event.tags && event.tags.drop === 'yes' ? null : event;
   },
@@ -44,6 +45,8 @@ async function intake() {
     Sentry.captureMessage('dropped by beforeSend');
   });
   Sentry.endSession();
+  // A transaction: accepted and dropped on purpose (Ferret keeps errors), counted as filtered.
+  Sentry.startSpan({ name: 'checkout' }, () => undefined);
   // Session 2: healthy.
   Sentry.startSession();
   Sentry.endSession();

@@ -234,6 +234,17 @@ describe('ingest under a limit', () => {
     expect(outcomes.total({ outcome: 'rate_limited', category: 'error', projectId: '42' })).toBe(6);
   });
 
+  it('counts the item types it drops on purpose as filtered outcomes, by data category', async () => {
+    const handle = ingest(0);
+    const result = await handle(envelope(['transaction', { type: 'transaction' }], ['replay_event', {}], ['check_in', {}], ['event', { message: 'kept' }]), {});
+    expect(result.message?.items.map((i) => i.type)).toEqual(['event']);
+    expect(outcomes.total({ outcome: 'filtered', category: 'transaction', reason: 'unsupported_item_type' })).toBe(1);
+    expect(outcomes.total({ outcome: 'filtered', category: 'replay' })).toBe(1);
+    expect(outcomes.total({ outcome: 'filtered', category: 'monitor' })).toBe(1);
+    await handle(request({ query: { sentry_key: KEY.publicKey }, body: enc('{}\n{"type":"span","item_count":3}\n{"version":2,"items":[{},{},{}]}\n') }), {});
+    expect(outcomes.total({ outcome: 'filtered', category: 'span' })).toBe(3);
+  });
+
   it('keeps the counts of a failed write for the next flush', async () => {
     let fail = true;
     const store = new MemoryIntake();
