@@ -4,6 +4,10 @@
  */
 import type {
   AlertRule,
+  ApiToken,
+  NewApiToken,
+  OrgRole,
+  Team,
   Event,
   EventSummary,
   Issue,
@@ -141,6 +145,14 @@ export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
   return {
     organizations: () => json<Organization[]>('GET', '/organizations/'),
     members: (org: string) => json<Member[]>('GET', `/organizations/${enc(org)}/members/`),
+    inviteMember: (org: string, body: { email: string; orgRole: OrgRole; teams: string[] }) => json<Member>('POST', `/organizations/${enc(org)}/members/`, body),
+    updateMember: (org: string, id: string, body: { orgRole?: OrgRole; teams?: string[] }) => json<Member>('PUT', `/organizations/${enc(org)}/members/${enc(id)}/`, body),
+    removeMember: (org: string, id: string) => json<void>('DELETE', `/organizations/${enc(org)}/members/${enc(id)}/`),
+    teams: (org: string) => json<Team[]>('GET', `/organizations/${enc(org)}/teams/`),
+    createTeam: (org: string, body: { name: string; slug?: string }) => json<Team>('POST', `/organizations/${enc(org)}/teams/`, body),
+    apiTokens: () => json<ApiToken[]>('GET', '/api-tokens/'),
+    createApiToken: (body: { name: string; scopes: string[]; organization?: string }) => json<NewApiToken>('POST', '/api-tokens/', body),
+    revokeApiToken: (id: string) => json<void>('DELETE', `/api-tokens/${enc(id)}/`),
 
     projects: (org: string) => json<Project[]>('GET', `/organizations/${enc(org)}/projects/${qs({ statsPeriod: '24h' })}`),
     project: (org: string, project: string) => json<Project>('GET', projectPath(org, project)),

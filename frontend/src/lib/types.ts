@@ -296,12 +296,41 @@ export interface AlertRule {
   dateCreated?: string;
 }
 
+export type OrgRole = 'owner' | 'admin' | 'member';
+
 export interface Member {
   id: string;
   email: string;
   name?: string;
   role?: string;
   roleName?: string;
+  orgRole?: OrgRole;
+  /** Invited, not signed in yet. */
+  pending?: boolean;
+  teams?: string[];
+}
+
+export interface Team {
+  id: string;
+  slug: string;
+  name: string;
+  isMember: boolean;
+  memberCount: number;
+}
+
+/** A personal API token as listed: never the token itself. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: string[];
+  dateCreated: string;
+  expiresAt: string | null;
+  tokenLastCharacters: string;
+}
+
+/** The answer to creating a token: the one time the token is shown. */
+export interface NewApiToken extends ApiToken {
+  token: string;
 }
 
 /** `/config.json`, written by the stack next to the portal's files. */
