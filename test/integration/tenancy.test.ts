@@ -173,8 +173,11 @@ afterAll(async () => {
 });
 
 let checks = 0;
+const byCaller = new Map<string, number>();
 function expectStatus(res: { status: number; body: unknown }, expected: number, what: string) {
   checks++;
+  const caller = what.split(/ (?=GET|PUT|POST|DELETE)/)[0]!;
+  byCaller.set(caller, (byCaller.get(caller) ?? 0) + 1);
   expect(res.status, `${what} → ${JSON.stringify(res.body)}`).toBe(expected);
 }
 
@@ -237,7 +240,7 @@ describe('portal API tenancy, every route × every refused caller', () => {
 
   it('reports how many refusals were checked', () => {
     // routes × callers, for the record of the security checks.
-    console.info(`tenancy: ${cases().length} routes, ${checks} refusals and read checks asserted`);
+    console.info(`tenancy: ${cases().length} routes, ${checks} refusals and read checks asserted: ${[...byCaller].map(([k, n]) => `${k} ${n}`).join(', ')}`);
     expect(checks).toBeGreaterThan(cases().length * 4);
   });
 });
