@@ -335,6 +335,7 @@ export function createGrouper(deps: GroupDeps) {
     const failed = new Set<string>();
     let prepared: PreparedEvent[] = [];
     const intakes: MessageIntake[] = [];
+    const outcomes = new Map<string, OutcomeCount[]>();
     for (const record of records) {
       try {
         prepared.push(...(await prepare(record, intakes)));
@@ -343,6 +344,9 @@ export function createGrouper(deps: GroupDeps) {
           log({ msg: 'poison message to dead-letter queue', messageId: record.messageId, reason: error.message });
           try {
             await deps.queue.deadLetter(record.body, error.message);
+            // Counted as Sentry's `invalid` outcome of the project the message names, when it names one.
+            const projectId = projectIdOf(record.body);
+            if (projectId) outcomes.set(projectId, [...(outcomes.get(projectId) ?? []), { outcome: 'invalid', category: 'error', reason: 'invalid_event', quantity: 1 }]);
           } catch (dlqError) {
             log({ msg: 'dead-letter send failed', messageId: record.messageId, error: String(dlqError) });
             failed.add(record.messageId);
@@ -354,7 +358,6 @@ export function createGrouper(deps: GroupDeps) {
       }
     }
 
-    const outcomes = new Map<string, OutcomeCount[]>();
     if (deps.intake) prepared = await enforceQuotas(prepared, outcomes, failed);
 
     const groups = new Map<string, PreparedEvent[]>();
@@ -458,6 +461,16 @@ export function createGrouper(deps: GroupDeps) {
       }
     }
     return kept;
+  }
+}
+
+/** The project a queue message names, read without trusting the rest of it. */
+function projectIdOf(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { projectId?: unknown })?.projectId;
+    return typeof id === 'string' && /^\d{1,20}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
 

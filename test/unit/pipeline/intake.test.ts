@@ -175,4 +175,28 @@ describe('the grouping step recording side items', () => {
     expect(intake.total({ outcome: 'client_discard', category: 'transaction', reason: 'sample_rate' })).toBe(3);
     expect(intake.total({ outcome: 'invalid', category: 'session' })).toBe(1);
   });
+
+  it('counts a poison message as an invalid outcome of the project it names', async () => {
+    const intake = new MemoryIntake();
+    const store = new DynamoStore('ferret');
+    const dead: string[] = [];
+    const group = createGrouper({
+      projects: store,
+      issues: store,
+      events: store,
+      alerts: store,
+      mailer: { send: async () => undefined },
+      blobs: { put: async () => undefined, get: async () => new Uint8Array() },
+      queue: { deadLetter: async (_b, reason) => void dead.push(reason) },
+      now: () => T0,
+      mail: { from: 'f@example.com', to: [] },
+      portalUrl: 'https://ferret.example.com',
+      log: () => undefined,
+      intake,
+    });
+    const poison = message([{ type: 'event', headers: {}, text: '{"exception": ' }]);
+    expect(await group([{ messageId: 'p', body: JSON.stringify(poison) }, { messageId: 'q', body: '{' }])).toEqual([]);
+    expect(dead).toHaveLength(2);
+    expect(intake.total({ outcome: 'invalid', projectId: '1', reason: 'invalid_event' })).toBe(1);
+  });
 });
