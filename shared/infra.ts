@@ -20,8 +20,14 @@ export const TABLE = {
   indexes: [
     /** Lists: projects of an org, issues of a project by last seen, keys by public key. */
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
-    /** Events of an issue by time; keys only, the event body is fetched by key. */
+    /**
+     * Keys only: events of an issue by time (the body is fetched by key), and issues of a project
+     * in one status by last seen. An index projecting whole items would be written again, by the
+     * KB, on every write of a hot issue item.
+     */
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+    /** Keys only: issues of a project in one status by first seen (the "new" order); shares gsi2's partition key. */
+    { name: 'gsi3', partitionKey: 'gsi2pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
   ],
 } as const;
 

@@ -133,7 +133,7 @@ export interface IssueStore {
   applyDelta(issueId: string, delta: IssueDelta, token: string, now: Date): Promise<IssueUpdateResult>;
   /** Events counted on the issue in an hour bucket so far (decides which events are stored in full). */
   hourCount(issueId: string, hour: string): Promise<number>;
-  /** Marks a token's follow-ups done: records it durably and removes it from the issue. */
+  /** Marks a token's follow-ups done: records it durably; it leaves the issue with a later write (a settled token is finished by its record). */
   finishToken(issueId: string, token: string, expiresAt: number, now: Date): Promise<void>;
   /** Decides another token's fate, fencing it when it has not been applied. */
   settleToken(issueId: string, token: string): Promise<TokenFate>;

@@ -11,7 +11,8 @@
  *   SEQ#{name} / SEQ                       id sequences
  *   PROJECT#{id} / HASH#{mechanism:hash}   fingerprint → issue id
  *   PROJECT#{id} / RULE#{ruleId}           alert rule
- *   ISSUE#{id} / ISSUE                     issue (gsi1: PROJECT#{id}#ISSUES / lastSeen), with the
+ *   ISSUE#{id} / ISSUE                     issue (gsi2: PROJECT#{id}#ISSUES#{status} / lastSeen#id,
+ *                                          gsi3: the same partition / firstSeen#id; see "issue lists"), with the
  *                                          ledger: `applied` {token: {kind, count}}, `fence` (ms),
  *                                          `hours` {hour: n} for open hours, `mergedInto`, `mergedIds`
  *   ISSUE#{id} / HOUR#{yyyy-mm-ddThh}      hourly event count of a closed hour (TTL)
@@ -78,7 +79,7 @@ import type {
 type Item = Record<string, unknown>;
 
 /** Internal attributes that are not part of the domain objects. */
-const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt'];
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3sk', 'expiresAt'];
 function strip<T>(item: Item | undefined): T | undefined {
   if (!item) return undefined;
   const out: Item = {};
@@ -97,6 +98,37 @@ function stripIssue(item: Item): Issue {
 const minIso = (a: unknown, b: string) => (typeof a === 'string' && a < b ? a : b);
 const maxIso = (a: unknown, b: string) => (typeof a === 'string' && a > b ? a : b);
 
+// ---- issue lists ----
+//
+// Issues are listed from two KEYS_ONLY indexes partitioned by project and status: gsi2 sorted by
+// last seen, gsi3 by first seen (gsi3 shares gsi2's partition attribute; event items have no gsi3sk,
+// so they stay out of it). KEYS_ONLY because an index write costs a write unit per KB of what it
+// projects: with the whole item projected (gsi1, where issues used to be), every counting write
+// was written twice. Now only a change of a key (last seen, a status change, rarely first seen)
+// writes a small index entry. An issue enters the lists with its first counted event and leaves
+// them when merged. freq and user orders change with every event, so they are not indexed: they
+// sort the most recently seen issues in memory (MAX_SORTED_IN_MEMORY).
+
+export const ISSUE_STATUSES: readonly IssueStatus[] = ['unresolved', 'resolved', 'ignored'];
+/** The list partition of a project's issues in one status. */
+export const issueListPk = (projectId: string, status: IssueStatus) => `PROJECT#${projectId}#ISSUES#${status}`;
+const seenKey = (iso: string, id: string) => `${iso}#${id}`;
+/** freq and user orders: at most this many recently seen issues are sorted. */
+export const MAX_SORTED_IN_MEMORY = 1000;
+/** Index entries examined per list request at most, whatever the filters (a short page then carries a cursor). */
+const MAX_EXAMINED_PER_LIST = 2000;
+const BATCH_GET_MAX_KEYS = 100;
+
+function encodeCursor(sortKey: string): string {
+  return Buffer.from(sortKey, 'utf8').toString('base64url');
+}
+function decodeCursor(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  // Sort keys are an ISO date, '#', an id: anything else (an offset cursor of an older version) starts over.
+  return /^\d{4}-\d\d-\d\dT[^#]*#\S+$/.test(text) ? text : undefined;
+}
+
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
@@ -107,6 +139,11 @@ const HOUR_COUNT_TTL_S = 32 * 24 * 3600;
 const HOUR_ROLLUP_AFTER_HOURS = 2;
 /** Optimistic rounds of the counting write against concurrent writers of one issue. */
 const APPLY_ATTEMPTS = 8;
+/** Finished tokens of other containers tolerated on an issue item before a counting write looks them up. */
+const MAX_LINGERING_TOKENS = 2;
+const MAX_TOKENS_REMOVED_PER_WRITE = 50;
+const MAX_TOKENS_REMEMBERED_PER_ISSUE = 50;
+const MAX_ISSUES_REMEMBERED = 10_000;
 /** Merge chains longer than this are not followed (a merged survivor merged again). */
 const MAX_MERGE_HOPS = 5;
 /** Users are keyed by id, e-mail, username or IP; Relay caps those at 128–200 characters. */
@@ -297,7 +334,8 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   private issueItem(issue: Issue): Item {
-    return { pk: `ISSUE#${issue.id}`, sk: 'ISSUE', gsi1pk: `PROJECT#${issue.projectId}#ISSUES`, gsi1sk: issue.lastSeen, ...issue, applied: {}, hours: {} };
+    // No list keys yet: the issue is listed from its first counted event on (applyDelta).
+    return { pk: `ISSUE#${issue.id}`, sk: 'ISSUE', ...issue, applied: {}, hours: {} };
   }
 
   async applyDelta(issueId: string, delta: IssueDelta, token: string, now: Date): Promise<IssueUpdateResult> {
@@ -324,8 +362,6 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       const values: Record<string, unknown> = {
         ':n': delta.count,
         ':u': delta.newUsers,
-        ':lastSeen': maxIso(item['lastSeen'], delta.lastSeen),
-        ':firstSeen': minIso(item['firstSeen'], delta.firstSeen),
         ':level': delta.level,
         ':title': delta.title,
         ':culprit': delta.culprit,
@@ -333,17 +369,44 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         ':mint': mint,
         ':zero': 0,
       };
-      const sets = [
-        'lastSeen = :lastSeen',
-        'gsi1sk = :lastSeen',
-        'firstSeen = :firstSeen',
-        '#level = :level',
-        'title = :title',
-        'culprit = :culprit',
-        'metadata = :metadata',
-        'applied.#tok = :entry',
-      ];
+      const sets = ['#level = :level', 'title = :title', 'culprit = :culprit', 'metadata = :metadata', 'applied.#tok = :entry'];
       const removes: string[] = [];
+      const conditions = [
+        'attribute_exists(#pk)',
+        'attribute_not_exists(mergedInto)',
+        'attribute_not_exists(applied.#tok)',
+        '(attribute_not_exists(fence) OR fence < :mint)',
+      ];
+      // Last and first seen only ever move outwards, guarded so that a concurrent writer with an
+      // older time cannot move them back; their list keys move with them, and only then.
+      const lastSeen = maxIso(item['lastSeen'], delta.lastSeen);
+      const firstSeen = minIso(item['firstSeen'], delta.firstSeen);
+      if (lastSeen !== item['lastSeen']) {
+        values[':lastSeen'] = lastSeen;
+        values[':lastKey'] = seenKey(lastSeen, issueId);
+        sets.push('lastSeen = :lastSeen', 'gsi2sk = :lastKey');
+        conditions.push('(attribute_not_exists(lastSeen) OR lastSeen < :lastSeen)');
+      } else if (item['gsi2sk'] === undefined) {
+        values[':lastKey'] = seenKey(lastSeen, issueId);
+        sets.push('gsi2sk = :lastKey');
+      }
+      if (firstSeen !== item['firstSeen']) {
+        values[':firstSeen'] = firstSeen;
+        values[':firstKey'] = seenKey(firstSeen, issueId);
+        sets.push('firstSeen = :firstSeen', 'gsi3sk = :firstKey');
+        conditions.push('(attribute_not_exists(firstSeen) OR firstSeen > :firstSeen)');
+      } else if (item['gsi3sk'] === undefined) {
+        values[':firstKey'] = seenKey(firstSeen, issueId);
+        sets.push('gsi3sk = :firstKey');
+      }
+      // Issues written before the list indexes sat in gsi1, which projects whole items: they leave it.
+      if (item['gsi1pk'] !== undefined) removes.push('gsi1pk', 'gsi1sk');
+      // Finished tokens leave the item with this write (finishToken leaves them, to save a write).
+      const finished = await this.finishedTokens(issueId, applied, token);
+      finished.forEach((t, i) => {
+        names[`#done${i}`] = t;
+        removes.push(`applied.#done${i}`);
+      });
       Object.entries(delta.hours).forEach(([hour, n], i) => {
         names[`#h${i}`] = hour;
         values[`:h${i}`] = n;
@@ -362,12 +425,6 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         values[':tags'] = new Set(newTags);
         adds.push('tagValues :tags');
       }
-      const conditions = [
-        'attribute_exists(#pk)',
-        'attribute_not_exists(mergedInto)',
-        'attribute_not_exists(applied.#tok)',
-        '(attribute_not_exists(fence) OR fence < :mint)',
-      ];
 
       const count = Number(item['count'] ?? 0);
       const userCount = Number(item['userCount'] ?? 0);
@@ -422,6 +479,12 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         }
       }
       values[':entry'] = { kind, count: delta.count } satisfies AppliedEntry;
+      // The list partition follows the status this write leaves (a regression reopens the issue).
+      const listPk = issueListPk(String(item['projectId']), kind === 'regression' || kind === 'reappeared' ? 'unresolved' : status);
+      if (item['gsi2pk'] !== listPk) {
+        values[':listPk'] = listPk;
+        sets.push('gsi2pk = :listPk');
+      }
 
       try {
         const out = await this.doc.send(
@@ -437,6 +500,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         );
         const after = out.Attributes!;
         this.hoursSeen.set(issueId, (after['hours'] as Record<string, number>) ?? {});
+        for (const t of finished) this.finishedOn.get(issueId)?.delete(t);
         return { issue: stripIssue(after), previousStatus: status, kind, regressed: kind === 'regression', reappeared: kind === 'reappeared' };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
@@ -457,12 +521,16 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
 
   async finishToken(issueId: string, token: string, expiresAt: number, now: Date): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `APPLY#${token}`, sk: 'APPLY', issueId, expiresAt } }));
+    // The token stays in the issue's `applied` map until the issue's next counting write removes it
+    // (settleToken reads APPLY# first): one write of the issue item per batch instead of two.
+    this.rememberFinished(issueId, token);
     const Key = { pk: `ISSUE#${issueId}`, sk: 'ISSUE' };
     // Closed hours move off the hot item into their own HOUR# items. Buckets are by processing
     // time, so an hour past the grace never changes again and the copy is a plain, repeatable SET.
     const cutoff = hourKey(now.getTime() - HOUR_ROLLUP_AFTER_HOURS * 3_600_000);
     const stale = Object.entries(this.hoursSeen.get(issueId) ?? {}).filter(([hour]) => hour < cutoff);
     this.hoursSeen.delete(issueId);
+    if (stale.length === 0) return;
     await Promise.all(
       stale.map(([hour, n]) =>
         this.doc.send(
@@ -472,6 +540,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     );
     const names: Record<string, string> = { '#pk': 'pk', '#tok': token };
     const values: Record<string, unknown> = {};
+    // The item is written anyway: the token leaves it now.
     const removes = ['applied.#tok'];
     const guards = ['attribute_exists(#pk)'];
     stale.forEach(([hour, n], i) => {
@@ -480,28 +549,43 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       removes.push(`hours.#h${i}`);
       guards.push(`hours.#h${i} = :h${i}`);
     });
-    const remove = async (withHours: boolean) =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key,
-          UpdateExpression: `REMOVE ${(withHours ? removes : removes.slice(0, 1)).join(', ')}`,
-          ConditionExpression: (withHours ? guards : guards.slice(0, 1)).join(' AND '),
-          ExpressionAttributeNames: withHours ? names : { '#pk': 'pk', '#tok': token },
-          ...(withHours && stale.length ? { ExpressionAttributeValues: values } : {}),
-        }),
-      );
     try {
-      await remove(true);
+      await this.doc.send(
+        new UpdateCommand({ TableName: this.table, Key, UpdateExpression: `REMOVE ${removes.join(', ')}`, ConditionExpression: guards.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+      );
+      this.finishedOn.get(issueId)?.delete(token);
     } catch (e) {
+      // Deleted, or another writer rolled the hours up first: the next counting write removes the token.
       if (!isConditionFailure(e)) throw e;
-      if (stale.length === 0) return; // the issue was deleted
-      try {
-        await remove(false);
-      } catch (e2) {
-        if (!isConditionFailure(e2)) throw e2;
-      }
     }
+  }
+
+  /** Tokens this container finished, per issue, not yet removed from the issue's `applied` map. */
+  private readonly finishedOn = new Map<string, Set<string>>();
+
+  private rememberFinished(issueId: string, token: string): void {
+    if (this.finishedOn.size >= MAX_ISSUES_REMEMBERED) this.finishedOn.clear();
+    let set = this.finishedOn.get(issueId);
+    if (!set) this.finishedOn.set(issueId, (set = new Set()));
+    if (set.size < MAX_TOKENS_REMEMBERED_PER_ISSUE) set.add(token);
+  }
+
+  /**
+   * Tokens in an issue's `applied` map that are finished and may leave it: those this container
+   * finished, and, once others' linger, those with an APPLY# record (a consistent BatchGet, cheap
+   * next to the write units a bigger issue item costs on every counting write).
+   */
+  private async finishedTokens(issueId: string, applied: Record<string, AppliedEntry>, current: string): Promise<string[]> {
+    const mine = this.finishedOn.get(issueId);
+    const others = Object.keys(applied).filter((t) => t !== current);
+    const done = others.filter((t) => mine?.has(t));
+    const unknown = others.filter((t) => !mine?.has(t));
+    if (unknown.length > MAX_LINGERING_TOKENS) {
+      const keys = unknown.slice(0, BATCH_GET_MAX_KEYS).map((t) => ({ pk: `APPLY#${t}`, sk: 'APPLY' }));
+      const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of got.Responses?.[this.table] ?? []) done.push(String(item['pk']).slice('APPLY#'.length));
+    }
+    return done.slice(0, MAX_TOKENS_REMOVED_PER_WRITE);
   }
 
   async settleToken(issueId: string, token: string): Promise<TokenFate> {
@@ -514,7 +598,8 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       let item = await this.getConsistent(`ISSUE#${id}`, 'ISSUE');
       for (let hop = 0; item && hop < MAX_MERGE_HOPS; hop++) {
         const entry = (item['applied'] as Record<string, AppliedEntry> | undefined)?.[token];
-        if (entry) return { fate: 'pending', issueId: id, entry };
+        // A finished token stays on the issue until its next counting write: APPLY# decides.
+        if (entry) return (await finished()) ? { fate: 'finished' } : { fate: 'pending', issueId: id, entry };
         if (typeof item['mergedInto'] !== 'string') break;
         id = item['mergedInto'];
         item = await this.getConsistent(`ISSUE#${id}`, 'ISSUE');
@@ -548,57 +633,109 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   async listIssues(projectId: string, query: IssueQuery): Promise<{ issues: Issue[]; nextCursor?: string }> {
-    // Issues come from the last-seen index; filters and the other sort orders are applied in memory over
-    // the most recent issues (bounded), which keeps the index count at one.
-    const names: Record<string, string> = { '#count': 'count' };
-    const values: Record<string, unknown> = { ':p': `PROJECT#${projectId}#ISSUES`, ':zero': 0 };
-    const filters = ['#count > :zero', 'attribute_not_exists(mergedInto)'];
-    if (query.status) {
-      names['#status'] = 'status';
-      values[':status'] = query.status;
-      filters.push('#status = :status');
-    }
-    if (query.level) {
-      names['#level'] = 'level';
-      values[':level'] = query.level;
-      filters.push('#level = :level');
-    }
-    if (query.release) {
-      values[':release'] = query.release;
-      filters.push('(lastRelease = :release OR firstRelease = :release)');
-    }
-    (query.tags ?? []).forEach(([k, v], i) => {
-      values[`:tag${i}`] = issueTagValue(k, v);
-      filters.push(`contains(tagValues, :tag${i})`);
-    });
-    const items = await this.queryAll(
-      {
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p',
-        FilterExpression: filters.join(' AND '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-      },
-      5000,
-    );
-    let issues = items.map(stripIssue);
-    if (query.text) {
-      const needle = query.text.toLowerCase();
-      issues = issues.filter((i) => `${i.title} ${i.culprit} ${i.shortId} ${Object.values(i.metadata ?? {}).join(' ')}`.toLowerCase().includes(needle));
-    }
-    const sorters: Record<IssueQuery['sort'], (a: Issue, b: Issue) => number> = {
-      date: (a, b) => b.lastSeen.localeCompare(a.lastSeen),
-      new: (a, b) => b.firstSeen.localeCompare(a.firstSeen),
-      freq: (a, b) => b.count - a.count,
-      user: (a, b) => b.userCount - a.userCount,
+    const statuses = query.status ? [query.status] : ISSUE_STATUSES;
+    const tags = (query.tags ?? []).map(([k, v]) => issueTagValue(k, v));
+    const keep = (issue: Issue, item: Item) => {
+      if (tags.length > 0) {
+        const known = item['tagValues'];
+        if (!(known instanceof Set) || !tags.every((t) => known.has(t))) return false;
+      }
+      if (query.level && issue.level !== query.level) return false;
+      if (query.release && issue.lastRelease !== query.release && issue.firstRelease !== query.release) return false;
+      if (query.text) {
+        const text = `${issue.title} ${issue.culprit} ${issue.shortId} ${Object.values(issue.metadata ?? {}).join(' ')}`.toLowerCase();
+        if (!text.includes(query.text.toLowerCase())) return false;
+      }
+      return true;
     };
-    issues.sort(sorters[query.sort]);
-    const offset = query.cursor ? Number.parseInt(query.cursor, 10) || 0 : 0;
-    const page = issues.slice(offset, offset + query.limit);
-    const result: { issues: Issue[]; nextCursor?: string } = { issues: page };
-    if (offset + query.limit < issues.length) result.nextCursor = String(offset + query.limit);
-    return result;
+    if (query.sort === 'freq' || query.sort === 'user') {
+      // Not indexed (they change with every event): the most recently seen issues, sorted here.
+      const { issues } = await this.listIssuesBySeen(projectId, statuses, 'gsi2', 'gsi2sk', MAX_SORTED_IN_MEMORY, undefined, keep);
+      const by = query.sort === 'freq' ? (i: Issue) => i.count : (i: Issue) => i.userCount;
+      issues.sort((a, b) => by(b) - by(a) || b.lastSeen.localeCompare(a.lastSeen));
+      const offset = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : 0;
+      const result: { issues: Issue[]; nextCursor?: string } = { issues: issues.slice(offset, offset + query.limit) };
+      if (offset + query.limit < issues.length) result.nextCursor = String(offset + query.limit);
+      return result;
+    }
+    const [index, sortKey] = query.sort === 'new' ? (['gsi3', 'gsi3sk'] as const) : (['gsi2', 'gsi2sk'] as const);
+    return this.listIssuesBySeen(projectId, statuses, index, sortKey, query.limit, decodeCursor(query.cursor), keep);
+  }
+
+  /**
+   * Issues newest first by an index's sort key (`{iso}#{id}`), merged over the status partitions,
+   * from just below `after`: index keys a page at a time, the items by BatchGet, filtered here.
+   */
+  private async listIssuesBySeen(
+    projectId: string,
+    statuses: readonly IssueStatus[],
+    index: 'gsi2' | 'gsi3',
+    sortKey: 'gsi2sk' | 'gsi3sk',
+    limit: number,
+    after: string | undefined,
+    keep: (issue: Issue, item: Item) => boolean,
+  ): Promise<{ issues: Issue[]; nextCursor?: string }> {
+    const issues: Issue[] = [];
+    let examined = 0;
+    let cursor = after;
+    for (;;) {
+      const want = Math.min(BATCH_GET_MAX_KEYS, Math.max(limit - issues.length, 10));
+      // The next `want` keys of each partition below the cursor; merged, the first `want` of them are next overall.
+      const pages = await Promise.all(
+        statuses.map(async (status) => {
+          const values: Record<string, unknown> = { ':p': issueListPk(projectId, status) };
+          let condition = 'gsi2pk = :p';
+          if (cursor !== undefined) {
+            values[':c'] = cursor;
+            condition += ` AND ${sortKey} < :c`;
+          }
+          const out = await this.doc.send(
+            new QueryCommand({ TableName: this.table, IndexName: index, KeyConditionExpression: condition, ExpressionAttributeValues: values, ScanIndexForward: false, Limit: want }),
+          );
+          return { keys: out.Items ?? [], more: out.LastEvaluatedKey !== undefined };
+        }),
+      );
+      const keys = pages
+        .flatMap((p) => p.keys)
+        .sort((a, b) => String(b[sortKey]).localeCompare(String(a[sortKey])))
+        .slice(0, want);
+      const exhausted = keys.length < want && !pages.some((p) => p.more);
+      const items = await this.batchGetItems(keys.map((k) => ({ pk: k['pk'], sk: k['sk'] })));
+      let j = 0;
+      while (j < keys.length && issues.length < limit) {
+        const k = keys[j++]!;
+        examined++;
+        cursor = String(k[sortKey]);
+        const item = items.get(String(k['pk']));
+        // The index is eventually consistent: an entry may lag its item (merged, moved); the item decides.
+        if (item && item[sortKey] === k[sortKey] && item['gsi2pk'] === k['gsi2pk'] && item['mergedInto'] === undefined && Number(item['count'] ?? 0) > 0) {
+          const issue = stripIssue(item);
+          if (keep(issue, item)) issues.push(issue);
+        }
+      }
+      const more = j < keys.length || !exhausted;
+      if (issues.length >= limit || !more || examined >= MAX_EXAMINED_PER_LIST) {
+        const result: { issues: Issue[]; nextCursor?: string } = { issues };
+        if (more && cursor !== undefined) result.nextCursor = encodeCursor(cursor);
+        return result;
+      }
+    }
+  }
+
+  /** Items by key, 100 per BatchGet, unprocessed keys retried; by partition key. */
+  private async batchGetItems(keys: Item[]): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) {
+      let pending: Item[] | undefined = keys.slice(i, i + BATCH_GET_MAX_KEYS);
+      for (let round = 0; pending && pending.length > 0; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
+        const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        for (const item of got.Responses?.[this.table] ?? []) out.set(String(item['pk']), item);
+        pending = got.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+        if (round > 8 && pending?.length) throw new Error(`BatchGet left ${pending.length} keys unprocessed`);
+      }
+    }
+    return out;
   }
 
   async setStatus(
@@ -652,13 +789,36 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const issue = stripIssue(out.Attributes!);
+      const after = out.Attributes!;
+      const issue = stripIssue(after);
+      await this.moveToListOf(after, status);
       // A person closed the story: the next time it happens is news, whatever alert window was open.
       if (status !== 'unresolved') await this.releaseIssueAlerts(issue);
       return issue;
     } catch (e) {
       if (isConditionFailure(e)) throw new NotFoundError(`issue ${id} does not exist`);
       throw e;
+    }
+  }
+
+  /** A listed issue whose status changed moves to that status's list partition (a rare, small index write). */
+  private async moveToListOf(item: Item, status: IssueStatus): Promise<void> {
+    const listPk = issueListPk(String(item['projectId']), status);
+    if (item['gsi2pk'] === undefined || item['gsi2pk'] === listPk) return;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: item['pk'], sk: item['sk'] },
+          UpdateExpression: 'SET gsi2pk = :p',
+          // Only while the status is still this one and the issue still listed (not merged meanwhile).
+          ConditionExpression: '#status = :status AND attribute_exists(gsi2pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':p': listPk, ':status': status },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
     }
   }
 
@@ -707,7 +867,8 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
             new UpdateCommand({
               TableName: this.table,
               Key: { pk: `ISSUE#${otherId}`, sk: 'ISSUE' },
-              UpdateExpression: 'SET mergedInto = :s',
+              // A merged issue leaves the lists (its index entries are deleted with its list keys).
+              UpdateExpression: 'SET mergedInto = :s REMOVE gsi2pk, gsi2sk, gsi3sk, gsi1pk, gsi1sk',
               ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto)',
               ExpressionAttributeNames: { '#pk': 'pk' },
               ExpressionAttributeValues: { ':s': survivorId },
@@ -730,7 +891,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
             TableName: this.table,
             Key: { pk: `ISSUE#${survivorId}`, sk: 'ISSUE' },
             UpdateExpression:
-              'SET hashes = list_append(if_not_exists(hashes, :empty), :hashes), mergedIds = list_append(if_not_exists(mergedIds, :empty), :ids), firstSeen = :fs, lastSeen = :ls, gsi1sk = :ls ADD #count :c, userCount :u',
+              'SET hashes = list_append(if_not_exists(hashes, :empty), :hashes), mergedIds = list_append(if_not_exists(mergedIds, :empty), :ids), firstSeen = :fs, lastSeen = :ls, gsi2sk = :lk, gsi3sk = :fk ADD #count :c, userCount :u',
             ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto) AND NOT contains(mergedIds, :id)',
             ExpressionAttributeNames: { '#pk': 'pk', '#count': 'count' },
             ExpressionAttributeValues: {
@@ -740,6 +901,8 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
               ':id': otherId,
               ':fs': minIso(current['firstSeen'], other['firstSeen'] as string),
               ':ls': maxIso(current['lastSeen'], other['lastSeen'] as string),
+              ':fk': seenKey(minIso(current['firstSeen'], other['firstSeen'] as string), survivorId),
+              ':lk': seenKey(maxIso(current['lastSeen'], other['lastSeen'] as string), survivorId),
               ':c': Number(other['count'] ?? 0),
               ':u': Number(other['userCount'] ?? 0),
             },
@@ -770,19 +933,21 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     const end = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
     const start = end - (hours - 1) * 3_600_000;
     // Only issues seen inside the window can have counts in it; the last-seen index finds them.
-    const items = await this.queryAll(
-      {
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk >= :since',
-        FilterExpression: 'attribute_not_exists(mergedInto)',
-        ExpressionAttributeValues: { ':p': `PROJECT#${projectId}#ISSUES`, ':since': new Date(start).toISOString() },
-        ProjectionExpression: '#id',
-        ExpressionAttributeNames: { '#id': 'id' },
-        ScanIndexForward: false,
-      },
-      maxIssues + 1,
+    const since = new Date(start).toISOString();
+    const perStatus = await Promise.all(
+      ISSUE_STATUSES.map((status) =>
+        this.queryAll(
+          {
+            IndexName: 'gsi2',
+            KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :since',
+            ExpressionAttributeValues: { ':p': issueListPk(projectId, status), ':since': since },
+            ScanIndexForward: false,
+          },
+          maxIssues + 1,
+        ),
+      ),
     );
-    const ids = items.map((i) => String(i['id']));
+    const ids = [...new Set(perStatus.flat().map((i) => String(i['pk']).slice('ISSUE#'.length)))];
     const partial = ids.length > maxIssues;
     const perIssue = await Promise.all(ids.slice(0, maxIssues).map((id) => this.hourlyCounts(id, hours, now)));
     const series: Array<[number, number]> = [];

@@ -10,8 +10,9 @@
  *   2. the counting write on the issue: counts, hour bucket, status change, and
  *      `applied[token] = {kind, count}` — one write per issue per batch, refused
  *      if the token is already applied, or fenced (below), or the issue merged;
- *   3. follow-ups (alerts), then `finishToken`: an APPLY#token record, and the
- *      token leaves the issue item, which stays small.
+ *   3. follow-ups (alerts), then `finishToken`: an APPLY#token record; the
+ *      token leaves the issue item with the issue's next counting write, which
+ *      keeps the item small without a write of its own.
  *
  * A retry that meets a claim held by another token asks what became of it
  * (`settleToken`): applied and finished → a duplicate; applied but not finished
@@ -22,7 +23,7 @@
  * claims that the next delivery takes over: no loss, no double count.
  *
  * Costs: one claim write per event (the event store write it replaces), and
- * three small writes per issue per batch. The fence voids every token minted
+ * two writes per issue per batch (the counting write, the APPLY# record). The fence voids every token minted
  * before it on that issue, so a healthy concurrent batch may be retried once;
  * fences are raised only for claims whose owner failed or raced on one event id.
  */

@@ -377,7 +377,7 @@ export class FakeTable {
     const sortKey = index ? index.sortKey : TABLE.sortKey;
     const matches: Item[] = [];
     for (const item of this.items.values()) {
-      if (index && item[index.partitionKey] === undefined) continue;
+      if (index && (item[index.partitionKey] === undefined || item[index.sortKey] === undefined)) continue;
       if (!evaluateCondition(input.KeyConditionExpression!, item, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) continue;
       if (input.FilterExpression && !evaluateCondition(input.FilterExpression, item, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) continue;
       matches.push({ ...item });

@@ -37,7 +37,7 @@ const FULL: PhaseOptions = {
   cpu: { events: 2000, warmup: 500, bugs: 500 },
   coldstart: { runs: 7 },
   e2e: { events: 3000, concurrency: 32, bugs: 200, timeLimitMs: 60_000, drainLimitMs: 120_000 },
-  resources: { events: 1000, bugs: 200 },
+  resources: { events: 1000, bugs: 50 },
 };
 
 /** Smoke run: every code path once, no meaningful figures. */

@@ -8,7 +8,7 @@ import { INGEST_BUNDLE_TARGET_BYTES, INGEST_INIT_TARGET_MS } from './coldstart.t
 import type { CpuScenarioResult } from './cpu.ts';
 import type { E2eMixResult } from './e2e.ts';
 import { COST_TARGET_USD, PRICES_AS_OF } from './prices.ts';
-import type { ResourceRun } from './resources.ts';
+import { NEW_ISSUES_PER_EVENT, type ResourceRun } from './resources.ts';
 import { round } from './stats.ts';
 import type { PayloadKind } from './workloads.ts';
 import { QUEUE } from '#shared/infra.ts';
@@ -67,18 +67,36 @@ export function targets(r: Omit<BenchResults, 'targets'>): Target[] {
   const python = r.cpu?.find((s) => s.name === 'python-5k');
   const ingestFn = r.coldStart?.find((c) => c.name === 'ingest');
   const busy = (mix: string) => r.resources?.find((x) => x.mix === mix && x.batchSize === QUEUE.eventSource.batchSize);
+  const mixed = r.resources ? mixedCost(r.resources, QUEUE.eventSource.batchSize) : undefined;
   const lost = r.e2e?.reduce((a, m) => a + m.lost + m.dlq.count, 0);
   return [
     ...target('ingest CPU, 5 KB event (median)', python?.ingest.cpuMs.median, INGEST_CPU_TARGET_MS, 'ms'),
     ...target('grouping CPU, 5 KB event (median, one per invocation)', python?.groupSingle.cpuMs.median, GROUP_CPU_TARGET_MS, 'ms'),
     ...target('ingest bundle', ingestFn?.bundleBytes, INGEST_BUNDLE_TARGET_BYTES, 'bytes'),
     ...target('ingest module init (median)', ingestFn?.initMs.median, INGEST_INIT_TARGET_MS, 'ms'),
-    ...target('cost per million, distinct bugs, HTTP API', busy('distinct')?.cost.http.total, COST_TARGET_USD.distinct, 'USD'),
+    ...target(`cost per million, mixed (steady + ${NEW_ISSUES_PER_EVENT * 1000} new issue per 1,000), HTTP API`, mixed?.http, COST_TARGET_USD.distinct, 'USD'),
     ...target('cost per million, storm, HTTP API', busy('storm')?.cost.http.total, COST_TARGET_USD.storm, 'USD'),
-    ...target('cost per million, distinct bugs, REST API', busy('distinct')?.cost.rest.total, COST_TARGET_USD.distinct, 'USD'),
+    ...target(`cost per million, mixed (steady + ${NEW_ISSUES_PER_EVENT * 1000} new issue per 1,000), REST API`, mixed?.rest, COST_TARGET_USD.distinct, 'USD'),
     ...target('cost per million, storm, REST API', busy('storm')?.cost.rest.total, COST_TARGET_USD.storm, 'USD'),
     ...target('events lost end to end (incl. DLQ)', lost, 0, 'events'),
   ];
+}
+
+/**
+ * The mixed workload: steady-state events plus, at `NEW_ISSUES_PER_EVENT`, an
+ * event that opens a new issue instead (priced by the every-event-new run).
+ */
+export function mixedCost(runs: ResourceRun[], batchSize: number): { http: number; rest: number; perNewIssue: { http: number; rest: number } } | undefined {
+  const steady = runs.find((x) => x.mix === 'steady' && x.batchSize === batchSize);
+  const fresh = runs.find((x) => x.mix === 'distinct' && x.batchSize === batchSize);
+  if (!steady || !fresh) return undefined;
+  const r = NEW_ISSUES_PER_EVENT;
+  return {
+    http: (1 - r) * steady.cost.http.total + r * fresh.cost.http.total,
+    rest: (1 - r) * steady.cost.rest.total + r * fresh.cost.rest.total,
+    // What one new issue costs beyond a steady event, in dollars (the run's $/M is per million new issues).
+    perNewIssue: { http: (fresh.cost.http.total - steady.cost.http.total) / 1e6, rest: (fresh.cost.rest.total - steady.cost.rest.total) / 1e6 },
+  };
 }
 
 function table(title: string, head: string[], rows: Array<Array<string | number>>): string {
@@ -133,12 +151,13 @@ export function render(r: BenchResults): string {
     );
   }
   if (r.resources) {
+    const mixName = (x: ResourceRun) => (x.mix === 'distinct' ? 'new issues' : x.mix);
     out.push(
       table(
-        'Resources per event and cost per million events (USD)',
+        'Resources per event and cost per million events (USD); "new issues": every event opens one',
         ['mix', 'batch', 'SQS req', 'DDB WCU', '(index)', 'DDB RCU', 'ingest ms', 'group ms', 'S3', 'emails', 'HTTP API $/M', 'REST API $/M'],
         r.resources.map((x) => [
-          x.mix,
+          mixName(x),
           x.batchSize,
           x.usage.sqsRequests,
           x.usage.dynamoWriteUnits,
@@ -153,11 +172,33 @@ export function render(r: BenchResults): string {
         ]),
       ),
     );
-    const busy = r.resources.find((x) => x.mix === 'distinct' && x.batchSize === QUEUE.eventSource.batchSize);
-    if (busy) {
-      const c = busy.cost.http;
+    const kinds = [...new Set(r.resources.flatMap((x) => Object.keys(x.dynamoWriteUnitsByKind ?? {})))].sort();
+    out.push(
+      table(
+        'DynamoDB write units per event by item (table + index)',
+        ['mix', 'batch', ...kinds],
+        r.resources.map((x) => [mixName(x), x.batchSize, ...kinds.map((k) => x.dynamoWriteUnitsByKind?.[k] ?? 0)]),
+      ),
+    );
+    const mixed = mixedCost(r.resources, QUEUE.eventSource.batchSize);
+    const quiet = mixedCost(r.resources, 1);
+    if (mixed) {
       out.push(
-        table('Cost breakdown, distinct bugs, busy queue, HTTP API ($ per million events)', ['api', 'lambda req', 'lambda GB-s', 'sqs', 'ddb write', 'ddb read', 's3', 'ses', 'total'], [
+        table(
+          `Mixed workload: steady state + ${NEW_ISSUES_PER_EVENT * 1000} new issue per 1,000 events (an assumption; price another rate from the cost per new issue)`,
+          ['queue', 'HTTP API $/M', 'REST API $/M', 'per new issue, HTTP $', 'per new issue, REST $'],
+          [
+            ['busy (batches of 100)', mixed.http, mixed.rest, mixed.perNewIssue.http, mixed.perNewIssue.rest],
+            ...(quiet ? [['quiet (one event per batch)', quiet.http, quiet.rest, '-', '-']] : []),
+          ],
+        ),
+      );
+    }
+    const steady = r.resources.find((x) => x.mix === 'steady' && x.batchSize === QUEUE.eventSource.batchSize);
+    if (steady) {
+      const c = steady.cost.http;
+      out.push(
+        table('Cost breakdown, steady state, busy queue, HTTP API ($ per million events)', ['api', 'lambda req', 'lambda GB-s', 'sqs', 'ddb write', 'ddb read', 's3', 'ses', 'total'], [
           [c.api, c.lambdaRequests, c.lambdaCompute, c.sqs, c.dynamoWrites, c.dynamoReads, c.s3, c.ses, c.total],
         ]),
       );

@@ -27,7 +27,12 @@ export const PAYLOAD_KINDS: readonly PayloadKind[] = ['python', 'browser', 'big'
 /** The distinct-bugs mix: mostly ordinary events, some large ones (weights out of 10). */
 export const MIX_WEIGHTS: Readonly<Record<PayloadKind, number>> = { python: 6, browser: 3, big: 1 };
 
-export type MixName = 'distinct' | 'storm';
+/**
+ * `distinct`: events rotate over many bugs (every bug new at first); `storm`:
+ * one bug; `steady`: events of bugs that already have issues, the popular ones
+ * far more often (Zipf, s = 1), as in a running application.
+ */
+export type MixName = 'distinct' | 'storm' | 'steady';
 
 export interface Endpoint {
   projectId: string;
@@ -142,11 +147,34 @@ export function eventFor(kind: PayloadKind, bug: number, tag: string, eventId: s
   return event;
 }
 
+const zipfTables = new Map<number, Float64Array>();
+/** Bug 1..bugs by Zipf (weight 1/k) for a uniform `u` in [0, 1). */
+function zipfBug(u: number, bugs: number): number {
+  let cdf = zipfTables.get(bugs);
+  if (!cdf) {
+    cdf = new Float64Array(bugs);
+    let sum = 0;
+    for (let k = 1; k <= bugs; k++) cdf[k - 1] = sum += 1 / k;
+    for (let k = 0; k < bugs; k++) cdf[k]! /= sum;
+    zipfTables.set(bugs, cdf);
+  }
+  let lo = 0;
+  let hi = bugs - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid]! > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo + 1;
+}
+
 /** The bug and payload kind of the i-th event of a mix. */
 export function pick(mix: MixName, i: number, bugs: number): { kind: PayloadKind; bug: number } {
   if (mix === 'storm') return { kind: 'python', bug: 0 };
   const slot = i % 10;
   const kind: PayloadKind = slot < MIX_WEIGHTS.python ? 'python' : slot < MIX_WEIGHTS.python + MIX_WEIGHTS.browser ? 'browser' : 'big';
+  // Deterministic and evenly spread: the fractional parts of i × the golden ratio.
+  if (mix === 'steady') return { kind, bug: zipfBug((i * 0.6180339887498949) % 1, bugs) };
   // Bugs rotate with a stride coprime to 10 so every bug sees every payload kind.
   return { kind, bug: 1 + ((i * 7) % bugs) };
 }

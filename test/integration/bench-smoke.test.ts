@@ -111,8 +111,8 @@ describe('npm run bench -- --smoke', () => {
     expect(results.e2e![1]!.issues).toBe(1);
   });
 
-  it('prices both mixes on both API flavours, the REST API dearer by its request price', () => {
-    expect(results.resources?.map((r) => `${r.mix}/${r.batchSize}`)).toEqual(['distinct/100', 'distinct/1', 'storm/100', 'storm/1']);
+  it('prices every mix on both API flavours, the REST API dearer by its request price', () => {
+    expect(results.resources?.map((r) => `${r.mix}/${r.batchSize}`)).toEqual(['steady/100', 'steady/1', 'storm/100', 'storm/1', 'distinct/100']);
     for (const r of results.resources!) {
       expect(r.lost).toBe(0);
       expect(positive(r.usage.sqsRequests)).toBe(true);
@@ -122,5 +122,16 @@ describe('npm run bench -- --smoke', () => {
       expect(r.cost.rest.total - r.cost.http.total).toBeCloseTo(2.5, 6);
     }
     expect(results.targets.map((t) => t.name)).toContain('cost per million, storm, HTTP API');
+    // Every event a new issue: each sends the new-issue email; a steady event sends none.
+    const fresh = results.resources!.find((r) => r.mix === 'distinct')!;
+    const steady = results.resources!.find((r) => r.mix === 'steady' && r.batchSize === 100)!;
+    expect(fresh.usage.emails).toBe(1);
+    expect(steady.usage.emails).toBe(0);
+    expect(fresh.cost.http.total).toBeGreaterThan(steady.cost.http.total);
+    // Write units by item add up to the total.
+    for (const r of results.resources!) {
+      const sum = Object.values(r.dynamoWriteUnitsByKind).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(r.usage.dynamoWriteUnits, 6);
+    }
   });
 });

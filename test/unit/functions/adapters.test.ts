@@ -150,8 +150,17 @@ describe('settling another batch token', () => {
 
   it('reports a token applied but not finished with what it did', async () => {
     const token = mintToken(now.getTime() - 60_000);
-    ddb.on(GetCommand).resolves({ Item: issueItem({ applied: { [token]: { kind: 'regression', count: 3 } } }) });
+    ddb.on(GetCommand, { Key: { pk: 'ISSUE#9', sk: 'ISSUE' } }).resolves({ Item: issueItem({ applied: { [token]: { kind: 'regression', count: 3 } } }) });
+    ddb.on(GetCommand, { Key: { pk: `APPLY#${token}`, sk: 'APPLY' } }).resolves({});
     expect(await new DynamoStore('ferret').settleToken('9', token)).toEqual({ fate: 'pending', issueId: '9', entry: { kind: 'regression', count: 3 } });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('reports a finished token still on the issue as finished (it leaves with the next counting write)', async () => {
+    const token = mintToken(now.getTime() - 60_000);
+    ddb.on(GetCommand, { Key: { pk: 'ISSUE#9', sk: 'ISSUE' } }).resolves({ Item: issueItem({ applied: { [token]: { kind: 'regression', count: 3 } } }) });
+    ddb.on(GetCommand, { Key: { pk: `APPLY#${token}`, sk: 'APPLY' } }).resolves({ Item: { pk: `APPLY#${token}`, sk: 'APPLY' } });
+    expect(await new DynamoStore('ferret').settleToken('9', token)).toEqual({ fate: 'finished' });
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
