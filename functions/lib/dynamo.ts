@@ -115,8 +115,14 @@ export const issueListPk = (projectId: string, status: IssueStatus) => `PROJECT#
 const seenKey = (iso: string, id: string) => `${iso}#${id}`;
 /** freq and user orders: at most this many recently seen issues are sorted. */
 export const MAX_SORTED_IN_MEMORY = 1000;
-/** Index entries examined per list request at most, whatever the filters (a short page then carries a cursor). */
+/**
+ * Index entries examined per list request at most (a short page then carries a cursor): more
+ * when a filter the index cannot answer (text, level, release) may leave most issues out.
+ */
 const MAX_EXAMINED_PER_LIST = 2000;
+const MAX_EXAMINED_PER_FILTERED_LIST = 10_000;
+/** Index entries per round of a filtered list (fetched by parallel BatchGets). */
+const FILTERED_ROUND = 500;
 const BATCH_GET_MAX_KEYS = 100;
 
 function encodeCursor(sortKey: string): string {
@@ -334,8 +340,11 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   private issueItem(issue: Issue): Item {
-    // No list keys yet: the issue is listed from its first counted event on (applyDelta).
-    return { pk: `ISSUE#${issue.id}`, sk: 'ISSUE', ...issue, applied: {}, hours: {} };
+    // Listed from its first counted event on: the grouping step creates issues empty and counts in
+    // applyDelta, which sets the list keys; an issue written with its counts is listed at once.
+    const item: Item = { pk: `ISSUE#${issue.id}`, sk: 'ISSUE', ...issue, applied: {}, hours: {} };
+    if (issue.count > 0) Object.assign(item, { gsi2pk: issueListPk(issue.projectId, issue.status), gsi2sk: seenKey(issue.lastSeen, issue.id), gsi3sk: seenKey(issue.firstSeen, issue.id) });
+    return item;
   }
 
   async applyDelta(issueId: string, delta: IssueDelta, token: string, now: Date): Promise<IssueUpdateResult> {
@@ -634,6 +643,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
 
   async listIssues(projectId: string, query: IssueQuery): Promise<{ issues: Issue[]; nextCursor?: string }> {
     const statuses = query.status ? [query.status] : ISSUE_STATUSES;
+    const filtered = Boolean(query.text || query.level || query.release || query.tags?.length);
     const tags = (query.tags ?? []).map(([k, v]) => issueTagValue(k, v));
     const keep = (issue: Issue, item: Item) => {
       if (tags.length > 0) {
@@ -650,7 +660,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     };
     if (query.sort === 'freq' || query.sort === 'user') {
       // Not indexed (they change with every event): the most recently seen issues, sorted here.
-      const { issues } = await this.listIssuesBySeen(projectId, statuses, 'gsi2', 'gsi2sk', MAX_SORTED_IN_MEMORY, undefined, keep);
+      const { issues } = await this.listIssuesBySeen(projectId, statuses, 'gsi2', 'gsi2sk', MAX_SORTED_IN_MEMORY, undefined, keep, filtered);
       const by = query.sort === 'freq' ? (i: Issue) => i.count : (i: Issue) => i.userCount;
       issues.sort((a, b) => by(b) - by(a) || b.lastSeen.localeCompare(a.lastSeen));
       const offset = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : 0;
@@ -659,7 +669,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       return result;
     }
     const [index, sortKey] = query.sort === 'new' ? (['gsi3', 'gsi3sk'] as const) : (['gsi2', 'gsi2sk'] as const);
-    return this.listIssuesBySeen(projectId, statuses, index, sortKey, query.limit, decodeCursor(query.cursor), keep);
+    return this.listIssuesBySeen(projectId, statuses, index, sortKey, query.limit, decodeCursor(query.cursor), keep, filtered);
   }
 
   /**
@@ -674,12 +684,14 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     limit: number,
     after: string | undefined,
     keep: (issue: Issue, item: Item) => boolean,
+    filtered: boolean,
   ): Promise<{ issues: Issue[]; nextCursor?: string }> {
     const issues: Issue[] = [];
     let examined = 0;
     let cursor = after;
+    const maxExamined = filtered ? MAX_EXAMINED_PER_FILTERED_LIST : MAX_EXAMINED_PER_LIST;
     for (;;) {
-      const want = Math.min(BATCH_GET_MAX_KEYS, Math.max(limit - issues.length, 10));
+      const want = filtered ? FILTERED_ROUND : Math.min(BATCH_GET_MAX_KEYS, Math.max(limit - issues.length, 10));
       // The next `want` keys of each partition below the cursor; merged, the first `want` of them are next overall.
       const pages = await Promise.all(
         statuses.map(async (status) => {
@@ -714,7 +726,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         }
       }
       const more = j < keys.length || !exhausted;
-      if (issues.length >= limit || !more || examined >= MAX_EXAMINED_PER_LIST) {
+      if (issues.length >= limit || !more || examined >= maxExamined) {
         const result: { issues: Issue[]; nextCursor?: string } = { issues };
         if (more && cursor !== undefined) result.nextCursor = encodeCursor(cursor);
         return result;
@@ -725,8 +737,10 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   /** Items by key, 100 per BatchGet, unprocessed keys retried; by partition key. */
   private async batchGetItems(keys: Item[]): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
-    for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) {
-      let pending: Item[] | undefined = keys.slice(i, i + BATCH_GET_MAX_KEYS);
+    const chunks: Item[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) chunks.push(keys.slice(i, i + BATCH_GET_MAX_KEYS));
+    await Promise.all(chunks.map(async (chunk) => {
+      let pending: Item[] | undefined = chunk;
       for (let round = 0; pending && pending.length > 0; round++) {
         if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
         const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
@@ -734,7 +748,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         pending = got.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
         if (round > 8 && pending?.length) throw new Error(`BatchGet left ${pending.length} keys unprocessed`);
       }
-    }
+    }));
     return out;
   }
 

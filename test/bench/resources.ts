@@ -16,7 +16,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { MiddlewareStack } from '@smithy/types';
 import { ensureDefaults } from '#shared/api/bootstrap.ts';
 import { createProjectWithKey } from '#shared/api/routes.ts';
@@ -286,7 +286,16 @@ export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]
             if (!got.Messages?.length) break;
             batch.push(...got.Messages);
           }
-          if (batch.length === 0) return;
+          if (batch.length === 0) {
+            // An empty receive is not an empty queue (the emulator, like SQS, may answer short): ask.
+            const attrs = await sqs.send(
+              new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+            );
+            const left = Number(attrs.Attributes?.['ApproximateNumberOfMessages'] ?? 0) + Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'] ?? 0);
+            if (left === 0) return;
+            await new Promise((r) => setTimeout(r, 50));
+            continue;
+          }
           const t0 = performance.now();
           const failed = new Set(await processBatch(batch.map((m) => ({ messageId: m.MessageId!, body: m.Body ?? '' }))));
           lambdaMs.group += billedMs(performance.now() - t0);
