@@ -54,13 +54,15 @@ async function apiHandler(event: GatewayEvent) {
   await installed;
   const req = toHttpRequest(event);
   const raw = (event as APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>).requestContext?.authorizer?.lambda;
-  let context = authContextFrom(raw);
-  // An access token carries no email: the directory has it, for binding an invitation.
-  if (context?.kind === 'user' && context.email === undefined && directory) {
+  const context = authContextFrom(raw);
+  const deps = { tokens: store, members, now };
+  let principal = await resolvePrincipal(deps, { authorization: req.headers['authorization'], context });
+  // An access token carries no email. A user of no organization yet may hold an invitation
+  // to its email: only then is the directory asked, not on the requests of members.
+  if (context?.kind === 'user' && context.email === undefined && principal?.orgs.length === 0 && directory) {
     const found = await directory.emailOf(context.sub);
-    if (found) context = { ...context, email: found.email, emailVerified: found.verified };
+    if (found) principal = await resolvePrincipal(deps, { authorization: undefined, context: { ...context, email: found.email, emailVerified: found.verified } });
   }
-  const principal = await resolvePrincipal({ tokens: store, members, now }, { authorization: req.headers['authorization'], context });
   let body: unknown;
   if (req.body.length > 0) {
     try {

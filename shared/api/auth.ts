@@ -38,8 +38,9 @@ function principalOf(userId: string, memberships: Membership[], extra: { email?:
   const principal: ApiPrincipal = {
     userId,
     orgs: memberships.map((m) => m.orgSlug),
-    // Routes outside an organization (`/organizations/`, `/api-tokens/`) check the union.
-    scopes: [...new Set(memberships.flatMap((m) => m.scopes))],
+    // Routes outside an organization (`/organizations/`, `/api-tokens/`) check the union; a user of
+    // no organization may still ask which organizations it has (none).
+    scopes: memberships.length > 0 ? [...new Set(memberships.flatMap((m) => m.scopes))] : ['org:read'],
     memberships: Object.fromEntries(memberships.map((m) => [m.orgSlug, m])),
   };
   if (extra.email !== undefined) principal.email = extra.email;

@@ -269,6 +269,9 @@ describe('functions', () => {
       [ENV.jwtIssuer]: expect.anything(),
     });
     expect(JSON.stringify(vars('api')[ENV.jwtIssuer])).toContain(logicalId(rest.stack.userPool));
+    // Invitations go into this pool; the MailTo address owns the default organization.
+    expect(vars('api')[ENV.userPoolId]).toEqual({ Ref: logicalId(rest.stack.userPool) });
+    expect(vars('api')[ENV.ownerEmail]).toEqual({ Ref: 'MailTo' });
   });
 
   it('drains the queue with the event source settings from QUEUE, reporting failed items', () => {

@@ -14,6 +14,7 @@ import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { DynamoMemberStore } from '#functions/lib/dynamo-members.ts';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { httpApiEvent, lambdaContext } from '#cdk/local/lambda.ts';
 import { apiGet, apiSend, inbox } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -304,5 +305,28 @@ describe('members, teams and tokens', () => {
     expect(res.status).toBe(200);
     const mail = await waitFor(async () => (await inbox(stack)).find((m) => m.subject.includes('BetaOnlyError')), 'the beta alert');
     expect(mail.destination.to).toEqual(['carol@example.com']);
+  });
+
+  it('makes an invited email a member at its first Cognito sign-in, with what the authorizer verified', async () => {
+    // What API Gateway hands the API after the authorizer verified a Cognito ID token.
+    const { handler } = await import('#functions/api.ts');
+    const asUser = async (path: string, context: Record<string, unknown>) => {
+      const event = httpApiEvent({ method: 'GET', path: `/api/0${path}`, rawQuery: '', headers: { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.sig' }, body: Buffer.alloc(0), sourceIp: '127.0.0.1' }, 'ANY /api/0/{proxy+}');
+      (event.requestContext as unknown as { authorizer: unknown }).authorizer = { lambda: context };
+      const res = (await handler(event as never, lambdaContext('api') as never)) as { statusCode: number; body: string };
+      return { status: res.statusCode, body: JSON.parse(res.body) };
+    };
+    expect((await apiSend(stack, 'POST', '/organizations/ferret/members/', { email: 'frank@example.com', teams: ['beta'] })).status).toBe(201);
+    // An unverified email claims nothing.
+    const unverified = await asUser('/organizations/', { kind: 'user', sub: 'cognito-mallory', email: 'frank@example.com', emailVerified: false });
+    expect(unverified.body, JSON.stringify(unverified.body)).toEqual([]);
+    const first = await asUser('/organizations/', { kind: 'user', sub: 'cognito-frank', email: 'frank@example.com', emailVerified: true });
+    expect(first.body.map((o: { slug: string }) => o.slug)).toEqual(['ferret']);
+    // Later requests find the member by its sub; it sees the projects of its team only.
+    const projects = await asUser('/organizations/ferret/projects/', { kind: 'user', sub: 'cognito-frank', emailVerified: false });
+    expect(projects.body.map((p: { slug: string }) => p.slug)).toEqual(['beta-app']);
+    expect((await asUser('/projects/ferret/default/', { kind: 'user', sub: 'cognito-frank', emailVerified: false })).status).toBe(404);
+    const listed = (await apiGet<any[]>(stack, '/organizations/ferret/members/')).body.find((m) => m.email === 'frank@example.com');
+    expect(listed).toMatchObject({ pending: false, user: { id: 'cognito-frank' } });
   });
 });
