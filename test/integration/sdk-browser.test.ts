@@ -13,7 +13,9 @@ import { build } from 'esbuild';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
+import { apiGet, apiSend } from '../helpers/api.ts';
 import { requireRuntime } from '../helpers/runtime.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { entry, exceptions, issueAndEvent, issueWithCount, latestEvent, listIssues, tag, useLocalStack } from './sdk/harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -214,5 +216,51 @@ describe.runIf(present)('@sentry/browser 11 in headless Chromium', () => {
     }
     const titles = (await listIssues(local.stack)).map((i) => i.title);
     expect(titles.filter((t) => t.startsWith('checkout page loaded slowly'))).toHaveLength(2);
+  });
+
+  it('reads the rate-limit headers of a 429 across origins, and the SDK holds its next error back', async () => {
+    const created = await apiSend(local.stack, 'POST', '/organizations/ferret/projects/', { name: 'Browser quota' });
+    expect(created.status).toBe(201);
+    expect((await apiSend(local.stack, 'PUT', '/projects/ferret/browser-quota/', { options: { monthlyQuota: 1 } })).status).toBe(200);
+    const dsn: string = (await apiGet<any[]>(local.stack, '/projects/ferret/browser-quota/keys/')).body[0].dsn.public;
+    const url = new URL(dsn);
+    const storeUrl = `${local.stack.url}/api${url.pathname}/store/?sentry_key=${url.username}`;
+    // Until the grouping step has counted the quota and ingest's cache shows it.
+    await waitFor(async () => (await fetch(storeUrl, { method: 'POST', body: '{"message":"fill the quota"}' })).status === 429, 'the quota to bite', 30_000, 200);
+
+    const tab = await context.newPage();
+    await tab.goto(`${page.origin}/blank`);
+    await tab.addScriptTag({ url: `${page.origin}/sentry.js` });
+    const seen = await tab.evaluate(async (dsn) => {
+      const S = (window as any).Sentry;
+      const out: Array<{ types: string[]; status: number | undefined; limits: string | null; retryAfter: string | null }> = [];
+      S.init({
+        dsn,
+        integrations: [],
+        transport: (options: unknown) => {
+          const inner = S.makeFetchTransport(options);
+          return {
+            send: async (envelope: any) => {
+              const res = await inner.send(envelope);
+              out.push({ types: envelope[1].map((i: any) => i[0].type), status: res.statusCode, limits: res.headers?.['x-sentry-rate-limits'] ?? null, retryAfter: res.headers?.['retry-after'] ?? null });
+              return res;
+            },
+            flush: (t: number) => inner.flush(t),
+          };
+        },
+      });
+      S.captureException(new Error('over quota: first'));
+      await S.flush(5000);
+      S.captureException(new Error('over quota: second'));
+      await S.flush(5000);
+      return out;
+    }, dsn);
+    await tab.close();
+    const events = seen.filter((x) => x.types.includes('event'));
+    // The page read both headers: CORS exposes them, so the SDK limits only the error categories.
+    expect(events[0]).toMatchObject({ status: 429, limits: expect.stringMatching(/^\d+:default;error;security:project:project_quota$/), retryAfter: expect.stringMatching(/^\d+$/) });
+    // The second error never left the page: the transport answered it from its rate limits.
+    expect(events).toHaveLength(2);
+    expect(events[1]!.status).toBeUndefined();
   });
 });
