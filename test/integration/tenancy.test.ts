@@ -287,6 +287,16 @@ describe('members, teams and tokens', () => {
     expect((await apiGet<any[]>(stack, '/organizations/ferret/members/')).body.map((m) => m.email)).not.toContain('dave@example.com');
   });
 
+  it('lets a member leave its team and the organization on its own, but not remove others', async () => {
+    const gina = await invite('gina@example.com', 'member', ['ferret'], 'frt_tenancy_gina');
+    expect((await call('DELETE', `/teams/ferret/ferret/members/${ids.bob}/`, 'frt_tenancy_gina')).status).toBe(403);
+    expect((await call('DELETE', `/organizations/ferret/members/${ids.bob}/`, 'frt_tenancy_gina')).status).toBe(403);
+    expect((await call('DELETE', `/teams/ferret/ferret/members/${gina}/`, 'frt_tenancy_gina')).status).toBe(200);
+    expect((await call('GET', '/projects/ferret/default/', 'frt_tenancy_gina')).status).toBe(404);
+    expect((await call('DELETE', `/organizations/ferret/members/${gina}/`, 'frt_tenancy_gina')).status).toBe(204);
+    expect((await call('GET', '/organizations/', 'frt_tenancy_gina')).status).toBe(401);
+  });
+
   it('refuses a second membership for the same email (409)', async () => {
     const again = await apiSend(stack, 'POST', '/organizations/ferret/members/', { email: 'Alice@Example.com' });
     expect(again.status).toBe(409);
