@@ -122,6 +122,8 @@ export interface Issue {
   lastSeen: string;
   count: number;
   userCount: number;
+  /** User feedback reports linked to the issue (Sentry's `userReportCount`). */
+  userReportCount?: number;
   firstRelease?: string;
   lastRelease?: string;
   /** Fingerprint hashes that point at this issue (several after a merge). */

@@ -305,8 +305,10 @@ export interface AttachmentStore {
 }
 
 export interface FeedbackStore {
-  /** Idempotent by id: a redelivered report is written again, not twice. */
-  putFeedback(feedback: UserFeedback, expiresAt: number): Promise<void>;
+  /** Idempotent by id: a redelivered report is written again, not twice. Answers true when the id is new. */
+  putFeedback(feedback: UserFeedback, expiresAt: number): Promise<boolean>;
+  /** Counts one more report on the issue (`userReportCount`); a missing issue is left alone. */
+  countIssueFeedback(issueId: string): Promise<void>;
   /** Newest first. */
   listProjectFeedback(projectId: string, limit: number): Promise<UserFeedback[]>;
   /** Newest first. */

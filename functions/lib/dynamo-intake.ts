@@ -190,10 +190,27 @@ export class DynamoIntakeStore implements IntakeStore {
 
   // ---- user feedback ----
 
-  async putFeedback(f: UserFeedback, expiresAt: number): Promise<void> {
+  async putFeedback(f: UserFeedback, expiresAt: number): Promise<boolean> {
     const item: Item = { pk: `PROJECT#${f.projectId}`, sk: `FEEDBACK#${f.id}`, gsi2pk: `PROJECT#${f.projectId}#FEEDBACK`, gsi2sk: `${f.dateCreated}#${f.id}`, ...f, expiresAt };
     if (f.issueId) Object.assign(item, { gsi1pk: `ISSUE#${f.issueId}#FEEDBACK`, gsi1sk: `${f.dateCreated}#${f.id}` });
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+    const out = await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ReturnValues: 'ALL_OLD' }));
+    return out.Attributes === undefined;
+  }
+
+  async countIssueFeedback(issueId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `ISSUE#${issueId}`, sk: 'ISSUE' },
+          UpdateExpression: 'ADD userReportCount :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
   }
 
   async listProjectFeedback(projectId: string, limit: number): Promise<UserFeedback[]> {

@@ -81,6 +81,7 @@ export function issueJson(issue: Issue, project: Project, portalUrl: string, sta
     // Sentry sends the count as a string.
     count: String(issue.count),
     userCount: issue.userCount,
+    userReportCount: issue.userReportCount ?? 0,
     firstSeen: issue.firstSeen,
     lastSeen: issue.lastSeen,
     firstRelease: issue.firstRelease ? { version: issue.firstRelease } : null,

@@ -237,7 +237,8 @@ export async function recordIntake(store: IntakeStore, intakes: MessageIntake[],
         const issueId = await store.eventIssueId(intake.projectId, f.eventId);
         if (issueId) f.issueId = issueId;
       }
-      await store.putFeedback(f, expiresAt);
+      // Counted on the issue once: a redelivered or repeated report (same id) replaces, not adds.
+      if ((await store.putFeedback(f, expiresAt)) && f.issueId) await store.countIssueFeedback(f.issueId);
       addOutcomes(intake.projectId, [{ outcome: 'accepted', category: 'user_report_v2', reason: '', quantity: 1 }]);
     }
     for (const s of intake.sessions) {

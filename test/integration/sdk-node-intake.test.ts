@@ -120,6 +120,7 @@ describe('@sentry/node beside errors', () => {
       return r.body.length === 2 ? r.body : undefined;
     }, 'the legacy report');
     expect(reports.find((f) => f.name === 'Grace')).toMatchObject({ comments: 'Same here.\nTwice.', eventID: out.eventId });
+    expect((await apiGet(stack, `/organizations/ferret/issues/${issueId}/`)).body.userReportCount).toBe(2);
   });
 
   it('counts the sessions of the release: each state once per session', async () => {

@@ -114,6 +114,11 @@ describe('feedback', () => {
     store.eventIssues.set(`1/${EVENT_ID}`, '77');
     await recordIntake(store, [readIntake('m', message([json('user_report', { event_id: EVENT_ID, comments: 'c' })]))], new Map(), () => 90, T0);
     expect(await store.listIssueFeedback('77')).toHaveLength(1);
+    expect(store.issueFeedbackCounts.get('77')).toBe(1);
+    // The same report again (a redelivery, or the user sending it twice): replaced, not counted twice.
+    await recordIntake(store, [readIntake('m', message([json('user_report', { event_id: EVENT_ID, comments: 'c, edited' })]))], new Map(), () => 90, T0);
+    expect(store.issueFeedbackCounts.get('77')).toBe(1);
+    expect((await store.listIssueFeedback('77'))[0]?.comments).toBe('c, edited');
   });
 });
 

@@ -62,9 +62,16 @@ export class MemoryIntake implements IntakeStore {
   async eventIssueId(projectId: string, eventId: string) {
     return this.eventIssues.get(`${projectId}/${eventId}`);
   }
+  issueFeedbackCounts = new Map<string, number>();
   async putFeedback(f: UserFeedback) {
     this.writes.push('putFeedback');
+    const fresh = !this.feedback.has(`${f.projectId}/${f.id}`);
     this.feedback.set(`${f.projectId}/${f.id}`, { ...f });
+    return fresh;
+  }
+  async countIssueFeedback(issueId: string) {
+    this.writes.push('countIssueFeedback');
+    this.issueFeedbackCounts.set(issueId, (this.issueFeedbackCounts.get(issueId) ?? 0) + 1);
   }
   async listProjectFeedback(projectId: string) {
     return [...this.feedback.values()].filter((f) => f.projectId === projectId);
