@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
 import type { CpuOptions } from './cpu.ts';
 import type { E2eOptions } from './e2e.ts';
+import type { PortalOptions } from './portal.ts';
 import type { PhaseName } from './phase.ts';
 import { PRICES_AS_OF } from './prices.ts';
 import { machine, render, RESULTS_VERSION, targets, type BenchResults } from './report.ts';
@@ -30,6 +31,7 @@ interface PhaseOptions {
   coldstart: { runs: number };
   e2e: E2eOptions;
   resources: ResourceOptions;
+  portal: PortalOptions;
 }
 
 /** Full run: enough events for stable medians and a p99 from hundreds of samples, within minutes on two cores. */
@@ -38,6 +40,7 @@ const FULL: PhaseOptions = {
   coldstart: { runs: 7 },
   e2e: { events: 3000, concurrency: 32, bugs: 200, timeLimitMs: 60_000, drainLimitMs: 120_000 },
   resources: { events: 1000, bugs: 50 },
+  portal: { issues: 10_000, runs: 10 },
 };
 
 /** Smoke run: every code path once, no meaningful figures. */
@@ -46,9 +49,10 @@ const SMOKE: PhaseOptions = {
   coldstart: { runs: 1 },
   e2e: { events: 24, concurrency: 8, bugs: 4, timeLimitMs: 10_000, drainLimitMs: 20_000 },
   resources: { events: 12, bugs: 4 },
+  portal: { issues: 60, runs: 1 },
 };
 
-const PHASES: readonly PhaseName[] = ['cpu', 'coldstart', 'e2e', 'resources'];
+const PHASES: readonly PhaseName[] = ['cpu', 'coldstart', 'e2e', 'resources', 'portal'];
 
 function parseArgs(argv: string[]) {
   const args = { smoke: process.env['BENCH_SMOKE'] === '1', out: process.env['BENCH_OUT'] ?? DEFAULT_RESULTS_FILE, only: [...PHASES] as PhaseName[] };
@@ -97,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     workloads: payloadSizes(),
     errors: {},
   };
-  const keys = { cpu: 'cpu', coldstart: 'coldStart', e2e: 'e2e', resources: 'resources' } as const;
+  const keys = { cpu: 'cpu', coldstart: 'coldStart', e2e: 'e2e', resources: 'resources', portal: 'portal' } as const;
   try {
     // Sequential: the machine's cores are the instrument.
     for (const phase of args.only) {

@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 
-export type PhaseName = 'cpu' | 'coldstart' | 'e2e' | 'resources';
+export type PhaseName = 'cpu' | 'coldstart' | 'e2e' | 'resources' | 'portal';
 
 async function runPhase(name: string, options: any): Promise<unknown> {
   switch (name) {
@@ -19,6 +19,8 @@ async function runPhase(name: string, options: any): Promise<unknown> {
       return (await import('./e2e.ts')).runE2e(options);
     case 'resources':
       return (await import('./resources.ts')).runResources(options);
+    case 'portal':
+      return (await import('./portal.ts')).runPortal(options);
     default:
       throw new Error(`unknown benchmark phase ${name}`);
   }
@@ -26,7 +28,7 @@ async function runPhase(name: string, options: any): Promise<unknown> {
 
 const [name, options, out] = process.argv.slice(2);
 if (!name || !options || !out) {
-  console.error('usage: phase.ts <cpu|coldstart|e2e|resources> <options-json> <out-file>');
+  console.error('usage: phase.ts <cpu|coldstart|e2e|resources|portal> <options-json> <out-file>');
   process.exit(2);
 }
 const result = await runPhase(name, JSON.parse(options));

@@ -7,6 +7,7 @@ import type { ColdStartResult } from './coldstart.ts';
 import { INGEST_BUNDLE_TARGET_BYTES, INGEST_INIT_TARGET_MS } from './coldstart.ts';
 import type { CpuScenarioResult } from './cpu.ts';
 import type { E2eMixResult } from './e2e.ts';
+import { PORTAL_FIRST_ROW_TARGET_MS, type PortalResult } from './portal.ts';
 import { COST_TARGET_USD, PRICES_AS_OF } from './prices.ts';
 import { NEW_ISSUES_PER_EVENT, type ResourceRun } from './resources.ts';
 import { round } from './stats.ts';
@@ -48,6 +49,7 @@ export interface BenchResults {
   coldStart?: ColdStartResult[];
   e2e?: E2eMixResult[];
   resources?: ResourceRun[];
+  portal?: PortalResult;
   targets: Target[];
   /** Phases that failed, with their error. */
   errors: Record<string, string>;
@@ -79,6 +81,7 @@ export function targets(r: Omit<BenchResults, 'targets'>): Target[] {
     ...target(`cost per million, mixed (steady + ${NEW_ISSUES_PER_EVENT * 1000} new issue per 1,000), REST API`, mixed?.rest, COST_TARGET_USD.distinct, 'USD'),
     ...target('cost per million, storm, REST API', busy('storm')?.cost.rest.total, COST_TARGET_USD.storm, 'USD'),
     ...target('events lost end to end (incl. DLQ)', lost, 0, 'events'),
+    ...target(`portal issue list, first row in Chromium (${r.portal?.issues ?? 0} issues, median)`, r.portal?.firstRowMs?.median, PORTAL_FIRST_ROW_TARGET_MS, 'ms'),
   ];
 }
 
@@ -203,6 +206,20 @@ export function render(r: BenchResults): string {
         ]),
       );
     }
+  }
+  if (r.portal) {
+    const p = r.portal;
+    out.push(
+      table(
+        `Portal issue list on the local stack, ${p.issues} issues (ms)${p.skipped ? `; browser skipped: ${p.skipped}` : ''}`,
+        ['measure', 'p50', 'p99', 'max'],
+        [
+          ['API first page, last seen', p.apiListMs.median, p.apiListMs.p99, p.apiListMs.max],
+          ['API first page, by events', p.apiListFreqMs.median, p.apiListFreqMs.p99, p.apiListFreqMs.max],
+          ...(p.firstRowMs ? [['Chromium: navigation to first row', p.firstRowMs.median, p.firstRowMs.p99, p.firstRowMs.max] as Array<string | number>] : []),
+        ],
+      ),
+    );
   }
   out.push(table('Targets', ['target', 'value', 'limit', 'unit', 'met'], r.targets.map((t) => [t.name, t.value, t.target, t.unit, t.met ? 'yes' : 'NO'])));
   for (const [phase, error] of Object.entries(r.errors)) out.push(`\nphase ${phase} FAILED: ${error}`);

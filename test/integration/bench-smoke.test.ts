@@ -56,6 +56,15 @@ describe('npm run bench -- --smoke', () => {
     expect(results.machine.cpuModel.length).toBeGreaterThan(0);
   });
 
+  it('measures the portal issue list: the API always, the first row in Chromium when it is there', () => {
+    expect(results.portal.issues).toBe(60);
+    expect(results.portal.apiListMs.n).toBe(1);
+    expect(results.portal.apiListFreqMs.n).toBe(1);
+    if (results.portal.skipped) expect(results.portal.firstRowMs).toBeUndefined();
+    else expect(results.portal.firstRowMs.n).toBe(1);
+    expect(run.stdout).toContain('Portal issue list on the local stack');
+  });
+
   it('writes only finite, non-negative numbers', () => {
     const bad = numbers(results).filter(([, v]) => !Number.isFinite(v) || v < 0);
     expect(bad).toEqual([]);
