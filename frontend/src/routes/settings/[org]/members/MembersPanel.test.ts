@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { Member, Team } from '$lib/types.ts';
 import MembersPanel from './MembersPanel.svelte';
@@ -20,6 +20,7 @@ function setup(canManage = true) {
     onInvite: vi.fn(async () => {}),
     onUpdate: vi.fn(async () => {}),
     onRemove: vi.fn(async () => {}),
+    onCreateTeam: vi.fn(async () => {}),
   };
   render(MembersPanel, { props });
   return props;
@@ -67,5 +68,18 @@ describe('MembersPanel', () => {
     expect(screen.queryByRole('form', { name: 'Invite a member' })).toBeNull();
     expect(screen.queryAllByRole('button')).toHaveLength(0);
     expect(screen.getAllByTestId('member')[0]!.querySelector('.role')!.textContent).toBe('owner');
+  });
+
+  it("edits a member's teams and creates a team", async () => {
+    const props = setup();
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit teams of owner@example.com' }));
+    const editor = within(screen.getByRole('group', { name: 'Teams of owner@example.com' }));
+    await fireEvent.click(editor.getByLabelText('Ops'));
+    await fireEvent.click(editor.getByLabelText('Web'));
+    await fireEvent.click(editor.getByRole('button', { name: 'Save teams' }));
+    expect(props.onUpdate).toHaveBeenCalledWith('1', { teams: ['ops'] });
+    await fireEvent.input(screen.getByLabelText('Team name'), { target: { value: ' Platform ' } });
+    await fireEvent.submit(screen.getByRole('form', { name: 'Create a team' }));
+    expect(props.onCreateTeam).toHaveBeenCalledWith({ name: 'Platform' });
   });
 });
