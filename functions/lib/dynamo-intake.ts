@@ -5,7 +5,7 @@
  * are listed in the key layout comment there.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { OutcomeCount, OutcomeKind, ReleaseHealth, SessionCounts, StoredAttachment, UserFeedback } from '#shared/model.ts';
 import type { IntakeStore } from '#shared/ports.ts';
 
@@ -218,12 +218,12 @@ export class DynamoIntakeStore implements IntakeStore {
     const keys = await this.doc.send(
       new QueryCommand({ TableName: this.table, IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': `PROJECT#${projectId}#FEEDBACK` }, ScanIndexForward: false, Limit: limit }),
     );
-    const out: UserFeedback[] = [];
-    for (const k of keys.Items ?? []) {
-      const got = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: k['pk'], sk: k['sk'] } }));
-      if (got.Item) out.push(feedbackOf(got.Item));
-    }
-    return out;
+    const page = keys.Items ?? [];
+    if (page.length === 0) return [];
+    const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: page.map((k) => ({ pk: k['pk'], sk: k['sk'] })) } } }));
+    const bySk = new Map((got.Responses?.[this.table] ?? []).map((i) => [i['sk'], i]));
+    // In the index's order (newest first); a page is at most 100 keys, one BatchGet.
+    return page.flatMap((k) => (bySk.has(k['sk']) ? [feedbackOf(bySk.get(k['sk'])!)] : []));
   }
 
   async listIssueFeedback(issueId: string, limit: number): Promise<UserFeedback[]> {

@@ -39,6 +39,16 @@ export interface IntakeRouteContext {
 export const MAX_INLINE_DOWNLOAD_BYTES = 4 * 1024 * 1024;
 const MAX_STATS_DAYS = 90;
 
+/**
+ * `Content-Disposition` for a name an SDK chose: an ASCII fallback (header
+ * values must be ASCII) and the exact name in RFC 5987 `filename*`.
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
+
 export function attachmentJson(a: StoredAttachment) {
   return {
     id: a.id,
@@ -144,11 +154,12 @@ export function registerIntakeRoutes(ctx: IntakeRouteContext, deps: { intake: In
       body: undefined,
       raw: bytes,
       headers: {
-        'content-type': a.contentType,
+        // The SDK's content type is metadata (shown as `mimetype`); the bytes are served as a download, never rendered.
+        'content-type': 'application/octet-stream',
         'content-length': String(bytes.length),
-        // The stored name is the SDK's: quoted and stripped of what could break the header.
-        'content-disposition': `attachment; filename="${a.name.replace(/["\\\r\n]/g, '_')}"`,
+        'content-disposition': contentDisposition(a.name),
         'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
       },
     };
   });

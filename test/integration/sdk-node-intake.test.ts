@@ -82,7 +82,8 @@ describe('@sentry/node beside errors', () => {
     expect(meta.body).toMatchObject({ id: bin.id, name: 'report.bin' });
     const download = await fetch(`${stack.url}/api/0/projects/ferret/default/events/${out.eventId}/attachments/${bin.id}/?download=1`, { headers: { authorization: `Bearer ${stack.token}` } });
     expect(download.status).toBe(200);
-    expect(download.headers.get('content-disposition')).toBe('attachment; filename="report.bin"');
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="report.bin"; filename*=UTF-8''report.bin`);
+    expect(download.headers.get('content-type')).toBe('application/octet-stream');
     expect([...new Uint8Array(await download.arrayBuffer())]).toEqual([0, 1, 2, 10, 13, 255, 254, 0x7b, 0x0a, 0x7d, 128, 10]);
     const text = await fetch(`${stack.url}/api/0/projects/ferret/default/events/${out.eventId}/attachments/${txt.id}/?download=1`, { headers: { authorization: `Bearer ${stack.token}` } });
     expect(await text.text()).toBe('first line\nsecond line\n');

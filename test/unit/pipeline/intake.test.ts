@@ -9,6 +9,7 @@ import { DynamoStore } from '#functions/lib/dynamo.ts';
 import type { QueueMessage } from '#shared/model.ts';
 import { createGrouper } from '#shared/pipeline/group.ts';
 import { parseClientReport, parseFeedback, parseSessionAggregates, parseSessionUpdate, readIntake, recordIntake } from '#shared/pipeline/intake.ts';
+import { contentDisposition } from '#shared/api/intake-routes.ts';
 import { MemoryIntake } from './memory-intake.ts';
 import { mockTable } from './table-mock.ts';
 import { bugEvent } from './events.ts';
@@ -128,6 +129,12 @@ describe('attachments', () => {
     expect(intake.attachments).toEqual([
       { id: 'uuid-1', projectId: '1', eventId: EVENT_ID, name: 'a.txt', contentType: 'text/plain', size: 5, type: 'event.attachment', blobKey: 'attachments/1/x/uuid-1', dateCreated: new Date(T0).toISOString() },
     ]);
+  });
+
+  it('download under a header-safe name that keeps the exact one in filename*', () => {
+    expect(contentDisposition('report.bin')).toBe(`attachment; filename="report.bin"; filename*=UTF-8''report.bin`);
+    expect(contentDisposition('résumé "final"\r\n.pdf')).toBe(`attachment; filename="r_sum_ _final___.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22%0D%0A.pdf`);
+    expect(contentDisposition('日本.txt')).toMatch(/^attachment; filename="__\.txt"; filename\*=UTF-8''%E6%97%A5%E6%9C%AC\.txt$/);
   });
 
   it('without an event to belong to are not recorded', () => {
