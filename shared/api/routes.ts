@@ -247,7 +247,7 @@ export function createApi(deps: ApiDeps) {
     const { issues, nextCursor } = await deps.issues.listIssues(proj.id, q);
     const now = deps.now();
     const withStats = await Promise.all(issues.map(async (i) => issueJson(i, proj, deps.portalUrl, await deps.issues.hourlyCounts(i.id, 24, now))));
-    return ok(withStats, { link: linkHeader(deps.apiUrl, req, q.cursor, nextCursor) });
+    return ok(withStats, { link: linkHeader(deps.apiUrl, req, q.cursor, nextCursor, q.limit) });
   });
 
   route('PUT', '/projects/{org}/{project}/issues', 'event:write', async (req, p, principal) => {
@@ -300,7 +300,7 @@ export function createApi(deps: ApiDeps) {
     const { events, nextCursor } = query ? await searchEvents(deps.events, issue.id, parseEventQuery(query), opts) : await deps.events.listEvents(issue.id, opts);
     return ok(
       events.map((e) => eventSummaryJson(e, eventTitle(e.event))),
-      { link: linkHeader(deps.apiUrl, req, opts.cursor, nextCursor) },
+      { link: linkHeader(deps.apiUrl, req, opts.cursor, nextCursor, opts.limit) },
     );
   });
 
@@ -509,7 +509,12 @@ async function eventNeighbours(events: EventStore, issueId: string, eventId: str
   return { previous: oldest[j - 1]?.eventId ?? null, next: oldest[j + 1]?.eventId };
 }
 
-function linkHeader(apiUrl: string, req: ApiRequest, cursor: string | undefined, next: string | undefined): string {
+/**
+ * Sentry's `Link` header. A previous page is offered only for offset cursors
+ * (a plain number), where it is the offset one page back; key cursors page
+ * forward only, and say so with `results="false"`.
+ */
+function linkHeader(apiUrl: string, req: ApiRequest, cursor: string | undefined, next: string | undefined, limit: number): string {
   const base = new URL(req.path, apiUrl || 'http://localhost');
   for (const [k, v] of Object.entries(req.query)) if (k !== 'cursor') base.searchParams.set(k, v);
   const at = (c: string) => {
@@ -517,9 +522,11 @@ function linkHeader(apiUrl: string, req: ApiRequest, cursor: string | undefined,
     u.searchParams.set('cursor', c);
     return u.toString();
   };
-  const prev = cursor ? String(Math.max(0, Number.parseInt(cursor, 10) || 0)) : '0';
+  const offset = cursor !== undefined && /^\d+$/.test(cursor) ? Number(cursor) : undefined;
+  const hasPrev = offset !== undefined && offset > 0;
+  const prev = hasPrev ? String(Math.max(0, offset - limit)) : '';
   return [
-    `<${at(prev)}>; rel="previous"; results="${cursor ? 'true' : 'false'}"; cursor="${prev}"`,
+    `<${at(prev || '0')}>; rel="previous"; results="${hasPrev ? 'true' : 'false'}"; cursor="${prev}"`,
     `<${at(next ?? '0')}>; rel="next"; results="${next ? 'true' : 'false'}"; cursor="${next ?? ''}"`,
   ].join(', ');
 }

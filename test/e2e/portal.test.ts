@@ -418,6 +418,9 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     expect(secondPage.length).toBe(shown);
     expect(secondPage.some((t) => firstPage.includes(t))).toBe(false);
     expect(secondPage[0]).toContain(`issue number ${TOTAL - 1 - shown}`);
+    // Back to the first page from the second.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: /Previous|First page/ }).click();
+    await expect.poll(async () => (await rows.first().textContent()) ?? '').toContain(`issue number ${TOTAL - 1}`);
 
     // Sorting and filtering are the server's: the most frequent issues have count 50.
     await page.getByLabel('Sort').selectOption('freq');

@@ -452,3 +452,27 @@ describe('issue search by tag', () => {
     expect(refused.body.detail).toContain('browser.name');
   });
 });
+
+describe('Link header', () => {
+  it('pages forward with the next cursor and offers a previous page only where it can', async () => {
+    await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Paged' });
+    const dsn = (await apiGet<any[]>(stack, '/projects/ferret/paged/keys/')).body[0].dsn.public;
+    for (const m of ['first paged bug', 'second paged bug']) expect(await sendTo(dsn, m)).toBe(200);
+    await waitFor(async () => (await apiGet<any[]>(stack, '/projects/ferret/paged/issues/')).body.length === 2, 'two issues');
+    const first = await apiGet<any[]>(stack, '/projects/ferret/paged/issues/?limit=1&query=');
+    expect(first.body).toHaveLength(1);
+    const link = first.headers.get('link')!;
+    expect(link).toMatch(/rel="previous"; results="false"/);
+    const next = /rel="next"; results="true"; cursor="([^"]+)"/.exec(link)![1]!;
+    const second = await apiGet<any[]>(stack, `/projects/ferret/paged/issues/?limit=1&query=&cursor=${encodeURIComponent(next)}`);
+    expect(second.body).toHaveLength(1);
+    expect(second.body[0].id).not.toBe(first.body[0].id);
+    expect(second.headers.get('link')).toMatch(/rel="next"; results="false"/);
+    // A previous link, when given, leads to the page before.
+    const prev = /rel="previous"; results="true"; cursor="([^"]*)"/.exec(second.headers.get('link')!)?.[1];
+    if (prev !== undefined) {
+      const back = await apiGet<any[]>(stack, `/projects/ferret/paged/issues/?limit=1&query=&cursor=${encodeURIComponent(prev)}`);
+      expect(back.body[0].id).toBe(first.body[0].id);
+    }
+  });
+});

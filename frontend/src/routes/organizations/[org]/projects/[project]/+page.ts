@@ -18,6 +18,6 @@ export const load: PageLoad = async ({ params, url, depends }) => {
     ]);
     // The empty state shows the DSN; fetch it only when it will be shown.
     const keys = page.items.length === 0 && !cursor ? settle(api.keys(params.org, params.project)) : null;
-    return { project, issues: page.items, next: page.next, previous: page.previous, query, sort, keys };
+    return { project, issues: page.items, next: page.next, previous: page.previous, paged: cursor !== undefined, query, sort, keys };
   });
 };
