@@ -135,6 +135,11 @@ function decodeCursor(cursor: string | undefined): string | undefined {
   return /^\d{4}-\d\d-\d\dT[^#]*#\S+$/.test(text) ? text : undefined;
 }
 
+const USER_COPY_CONCURRENCY = 16;
+async function mapInChunks<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
@@ -734,8 +739,8 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     }
   }
 
-  /** Items by key, 100 per BatchGet, unprocessed keys retried; by partition key. */
-  private async batchGetItems(keys: Item[]): Promise<Map<string, Item>> {
+  /** Items by key, 100 per BatchGet, unprocessed keys retried; by partition key (or `by`). */
+  private async batchGetItems(keys: Item[], by: (item: Item) => string = (item) => String(item['pk'])): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
     const chunks: Item[][] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) chunks.push(keys.slice(i, i + BATCH_GET_MAX_KEYS));
@@ -744,7 +749,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       for (let round = 0; pending && pending.length > 0; round++) {
         if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
         const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
-        for (const item of got.Responses?.[this.table] ?? []) out.set(String(item['pk']), item);
+        for (const item of got.Responses?.[this.table] ?? []) out.set(by(item), item);
         pending = got.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
         if (round > 8 && pending?.length) throw new Error(`BatchGet left ${pending.length} keys unprocessed`);
       }
@@ -898,6 +903,10 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       }
       const current = (await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE')) ?? survivor;
       const hashes = (other['hashes'] as string[] | undefined) ?? [];
+      // Users are distinct per issue: those of the merged issue already on the survivor are not added again.
+      const users = await this.userClaims(otherId);
+      const onSurvivor = await this.batchGetItems(users.map((sk) => ({ pk: `ISSUE#${survivorId}`, sk })), (item) => String(item['sk']));
+      const shared = users.filter((sk) => onSurvivor.has(sk)).length;
       try {
         // Guarded by the merged id, so a repeated merge (a retried request) moves nothing twice.
         await this.doc.send(
@@ -918,7 +927,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
               ':fk': seenKey(minIso(current['firstSeen'], other['firstSeen'] as string), survivorId),
               ':lk': seenKey(maxIso(current['lastSeen'], other['lastSeen'] as string), survivorId),
               ':c': Number(other['count'] ?? 0),
-              ':u': Number(other['userCount'] ?? 0),
+              ':u': Math.max(0, Number(other['userCount'] ?? 0) - shared),
             },
           }),
         );
@@ -927,6 +936,22 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         const again = await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE');
         if (!((again?.['mergedIds'] as string[] | undefined) ?? []).includes(otherId)) throw new ConflictError(`issue ${survivorId} changed during the merge`, { cause: e });
       }
+      // The merged issue's users become the survivor's, so their next events there are not new users.
+      // Claims without a token count as counted (see the ledger). After the counting write: a merge
+      // interrupted here and retried copies them then; one never retried can count such a user again.
+      await mapInChunks(
+        users.filter((sk) => !onSurvivor.has(sk)),
+        USER_COPY_CONCURRENCY,
+        async (sk) => {
+          try {
+            await this.doc.send(
+              new PutCommand({ TableName: this.table, Item: { pk: `ISSUE#${survivorId}`, sk, issueId: survivorId }, ConditionExpression: 'attribute_not_exists(pk)' }),
+            );
+          } catch (e) {
+            if (!isConditionFailure(e)) throw e;
+          }
+        },
+      );
       // New events of the merged fingerprints land on the survivor from now on.
       await Promise.all(
         hashes.map((h) =>
@@ -935,6 +960,15 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       );
     }
     return stripIssue((await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE'))!);
+  }
+
+  /** Sort keys of an issue's user claims (`USER#…`). */
+  private async userClaims(issueId: string): Promise<string[]> {
+    const items = await this.queryAll(
+      { KeyConditionExpression: 'pk = :p AND begins_with(sk, :u)', ExpressionAttributeValues: { ':p': `ISSUE#${issueId}`, ':u': 'USER#' }, ProjectionExpression: 'sk' },
+      Number.MAX_SAFE_INTEGER,
+    );
+    return items.map((i) => String(i['sk']));
   }
 
   /** The issue and those merged into it, whose events and counts are read through it. */

@@ -7,8 +7,8 @@
  *   npm run bench -- --out file.json    results elsewhere than bench/results.json
  *
  * Phases, each in its own process: handler CPU with AWS answered in memory;
- * cold start of each bundled function; end to end on the local stack; and
- * resources per event with their price.
+ * cold start of each bundled function; end to end on the local stack;
+ * resources per event with their price; and the issue list at scale.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { REPO_ROOT } from '#cdk/local/stack.ts';
 import type { CpuOptions } from './cpu.ts';
 import type { E2eOptions } from './e2e.ts';
 import type { PortalOptions } from './portal.ts';
+import type { ListOptions } from './list.ts';
 import type { PhaseName } from './phase.ts';
 import { PRICES_AS_OF } from './prices.ts';
 import { machine, render, RESULTS_VERSION, targets, type BenchResults } from './report.ts';
@@ -32,6 +33,7 @@ interface PhaseOptions {
   e2e: E2eOptions;
   resources: ResourceOptions;
   portal: PortalOptions;
+  list: ListOptions;
 }
 
 /** Full run: enough events for stable medians and a p99 from hundreds of samples, within minutes on two cores. */
@@ -41,6 +43,7 @@ const FULL: PhaseOptions = {
   e2e: { events: 3000, concurrency: 32, bugs: 200, timeLimitMs: 60_000, drainLimitMs: 120_000 },
   resources: { events: 1000, bugs: 50 },
   portal: { issues: 10_000, runs: 10 },
+  list: { issues: 10_000, runs: 10 },
 };
 
 /** Smoke run: every code path once, no meaningful figures. */
@@ -50,9 +53,10 @@ const SMOKE: PhaseOptions = {
   e2e: { events: 24, concurrency: 8, bugs: 4, timeLimitMs: 10_000, drainLimitMs: 20_000 },
   resources: { events: 12, bugs: 4 },
   portal: { issues: 60, runs: 1 },
+  list: { issues: 60, runs: 1 },
 };
 
-const PHASES: readonly PhaseName[] = ['cpu', 'coldstart', 'e2e', 'resources', 'portal'];
+const PHASES: readonly PhaseName[] = ['cpu', 'coldstart', 'e2e', 'resources', 'portal', 'list'];
 
 function parseArgs(argv: string[]) {
   const args = { smoke: process.env['BENCH_SMOKE'] === '1', out: process.env['BENCH_OUT'] ?? DEFAULT_RESULTS_FILE, only: [...PHASES] as PhaseName[] };
@@ -101,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     workloads: payloadSizes(),
     errors: {},
   };
-  const keys = { cpu: 'cpu', coldstart: 'coldStart', e2e: 'e2e', resources: 'resources', portal: 'portal' } as const;
+  const keys = { cpu: 'cpu', coldstart: 'coldStart', e2e: 'e2e', resources: 'resources', portal: 'portal', list: 'list' } as const;
   try {
     // Sequential: the machine's cores are the instrument.
     for (const phase of args.only) {

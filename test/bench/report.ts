@@ -8,6 +8,7 @@ import { INGEST_BUNDLE_TARGET_BYTES, INGEST_INIT_TARGET_MS } from './coldstart.t
 import type { CpuScenarioResult } from './cpu.ts';
 import type { E2eMixResult } from './e2e.ts';
 import { PORTAL_FIRST_ROW_TARGET_MS, type PortalResult } from './portal.ts';
+import type { ListResult } from './list.ts';
 import { COST_TARGET_USD, PRICES_AS_OF } from './prices.ts';
 import { NEW_ISSUES_PER_EVENT, type ResourceRun } from './resources.ts';
 import { round } from './stats.ts';
@@ -50,6 +51,7 @@ export interface BenchResults {
   e2e?: E2eMixResult[];
   resources?: ResourceRun[];
   portal?: PortalResult;
+  list?: ListResult;
   targets: Target[];
   /** Phases that failed, with their error. */
   errors: Record<string, string>;
@@ -218,6 +220,15 @@ export function render(r: BenchResults): string {
           ['API first page, by events', p.apiListFreqMs.median, p.apiListFreqMs.p99, p.apiListFreqMs.max],
           ...(p.firstRowMs ? [['Chromium: navigation to first row', p.firstRowMs.median, p.firstRowMs.p99, p.firstRowMs.max] as Array<string | number>] : []),
         ],
+      ),
+    );
+  }
+  if (r.list) {
+    out.push(
+      table(
+        `Issue list on the local stack: portal API answer for a project of ${r.list.issues.toLocaleString('en-US')} issues, ${r.list.pageSize} per page (with each issue's 24 h chart)`,
+        ['request', 'issues shown', 'p50 ms', 'max ms'],
+        r.list.figures.map((f) => [f.name, f.shown, f.ms.median, f.ms.max]),
       ),
     );
   }

@@ -121,6 +121,15 @@ describe('npm run bench -- --smoke', () => {
     expect(results.e2e![1]!.issues).toBe(1);
   });
 
+  it('times the issue list of a seeded project, one page per request', () => {
+    expect(results.list?.figures.length).toBeGreaterThanOrEqual(5);
+    for (const f of results.list!.figures) expect(positive(f.ms.median)).toBe(true);
+    const [byLastSeen, byFirstSeen, , secondPage] = results.list!.figures;
+    expect(byLastSeen!.shown).toBe(results.list!.pageSize);
+    expect(byFirstSeen!.shown).toBe(results.list!.pageSize);
+    expect(secondPage!.shown).toBeGreaterThan(0);
+  });
+
   it('prices every mix on both API flavours, the REST API dearer by its request price', () => {
     expect(results.resources?.map((r) => `${r.mix}/${r.batchSize}`)).toEqual(['steady/100', 'steady/1', 'storm/100', 'storm/1', 'distinct/100']);
     for (const r of results.resources!) {

@@ -221,3 +221,26 @@ describe('the issue item between batches', () => {
     expect(issue.count).toBe(before + 6 + 8);
   });
 });
+
+describe('merging issues with users in common', () => {
+  it('counts each user once on the survivor, and the merged users are not new there afterwards', async () => {
+    const withUsers = async (n: number, users: string[]) => {
+      const id = await newIssue(n);
+      const token = mintToken(Date.now());
+      for (const u of users) expect((await store.claimUser(id, u, token)).claimed).toBe(true);
+      const at = iso(2000 + n);
+      await store.applyDelta(id, { count: 1, firstSeen: at, lastSeen: at, newUsers: users.length, level: 'error', title: 't', culprit: 'c', metadata: {}, hours: { [hourKey(Date.now())]: 1 }, releases: [] }, token, new Date());
+      await store.finishToken(id, token, Math.floor(Date.now() / 1000) + 3600, new Date());
+      return (await store.getIssue(id))!;
+    };
+    const survivor = await withUsers(60, ['u1', 'u2', 'u3']);
+    const other = await withUsers(61, ['u2', 'u3', 'u4', 'u5']);
+    const merged = await store.mergeIssues(survivor.id, [other.id]);
+    expect(merged.userCount).toBe(survivor.userCount + other.userCount - 2);
+    // Retried: nothing moves twice.
+    expect((await store.mergeIssues(survivor.id, [other.id])).userCount).toBe(merged.userCount);
+    const token = mintToken(Date.now());
+    expect((await store.claimUser(survivor.id, 'u4', token)).claimed).toBe(false);
+    expect((await store.claimUser(survivor.id, 'u6', token)).claimed).toBe(true);
+  });
+});
