@@ -13,6 +13,9 @@ import { lambdaContext } from './lambda.ts';
 
 /** SQS returns at most 10 messages per receive. */
 const SQS_MAX_RECEIVE = 10;
+/** Short-poll pauses while the queue is empty: the first message waits at most this long to be seen. */
+const IDLE_POLL_MIN_MS = 20;
+const IDLE_POLL_MAX_MS = 100;
 
 export interface PollerOptions {
   queueUrl: string;
@@ -76,11 +79,20 @@ export function startPoller(opts: PollerOptions): Poller {
   }
 
   async function loop(): Promise<void> {
+    let idleMs = IDLE_POLL_MIN_MS;
     while (running) {
       try {
-        // Wait for the first message, then fill the batch until the window closes.
-        const batch = await receive(batchSize, 1);
-        if (batch.length === 0) continue;
+        // Wait for the first message, then fill the batch until the window closes. local-aws-sqs
+        // answers a long poll only when its wait ends, never when a message arrives (a message sent
+        // 300 ms into a 1 s wait comes back at 1,040 ms), where SQS answers at once: short polls,
+        // backing off while idle, see a message as soon as Lambda's poller would.
+        const batch = await receive(batchSize, 0);
+        if (batch.length === 0) {
+          await new Promise((r) => setTimeout(r, idleMs));
+          idleMs = Math.min(IDLE_POLL_MAX_MS, Math.round(idleMs * 1.5));
+          continue;
+        }
+        idleMs = IDLE_POLL_MIN_MS;
         const deadline = Date.now() + windowMs;
         while (running && batch.length < batchSize && Date.now() < deadline) {
           const more = await receive(batchSize - batch.length, 0);
