@@ -185,9 +185,11 @@ export interface AlertStore {
    * is lazy. When the key is still live, counts `events` on it and returns
    * claimed=false. On a claim, returns the events merged during the last window.
    * The same token never merges twice, and gets the claim back while its email
-   * is not marked sent (a redelivery after a crash sends it).
+   * is not marked sent (a redelivery after a crash sends it). `started`: the
+   * claim opened a new window and recorded the attempt to send in the same
+   * write (what `beginAlertSend` does), so the send may follow at once.
    */
-  claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number, token: string): Promise<{ claimed: boolean; merged: number }>;
+  claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number, token: string): Promise<{ claimed: boolean; merged: number; started?: boolean }>;
   /**
    * Records, before a send, that this token is sending the claimed window's
    * alert now. `go`: send. `busy`: an attempt with the same token started after

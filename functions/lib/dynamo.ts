@@ -1187,7 +1187,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `PROJECT#${projectId}`, sk: `RULE#${ruleId}` } }));
   }
 
-  async claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number, token: string): Promise<{ claimed: boolean; merged: number }> {
+  async claimAlert(ruleId: string, issueId: string, expiresAt: number, nowSeconds: number, events: number, token: string): Promise<{ claimed: boolean; merged: number; started?: boolean }> {
     const Key = { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' };
     const names = { '#t': 'token' };
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -1197,15 +1197,15 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
           new UpdateCommand({
             TableName: this.table,
             Key,
-            // A new window starts with no attempt to send (the last window's attempt marker goes).
-            UpdateExpression: 'SET claimedMerged = if_not_exists(merged, :zero), merged = :zero, expiresAt = :exp, claimedAt = :now, #t = :tok, sent = :false REMOVE sendingAt',
+            // A new window, and this token's attempt to send it (one write instead of two on the hot path).
+            UpdateExpression: 'SET claimedMerged = if_not_exists(merged, :zero), merged = :zero, expiresAt = :exp, claimedAt = :now, #t = :tok, sent = :false, sendingAt = :nowMs',
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
             ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':exp': expiresAt, ':zero': 0, ':now': nowSeconds, ':tok': token, ':false': false },
+            ExpressionAttributeValues: { ':exp': expiresAt, ':zero': 0, ':now': nowSeconds, ':nowMs': nowSeconds * 1000, ':tok': token, ':false': false },
             ReturnValues: 'ALL_OLD',
           }),
         );
-        return { claimed: true, merged: Number(out.Attributes?.['merged'] ?? 0) };
+        return { claimed: true, merged: Number(out.Attributes?.['merged'] ?? 0), started: true };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }

@@ -302,7 +302,7 @@ export function createGrouper(deps: GroupDeps) {
     const nowMs = deps.now();
     const claim = await deps.alerts.claimAlert(channel.key, issue.id, suppressionExpiry(rule, nowMs), Math.floor(nowMs / 1000), events, token);
     if (!claim.claimed) return;
-    const attempt = await deps.alerts.beginAlertSend(channel.key, issue.id, token, nowMs, nowMs - SEND_IN_FLIGHT_MS);
+    const attempt = claim.started ? 'go' : await deps.alerts.beginAlertSend(channel.key, issue.id, token, nowMs, nowMs - SEND_IN_FLIGHT_MS);
     if (attempt === 'done') return;
     // Not released: the other attempt holds the window; the retry finds it sent, or stale and ours to send.
     if (attempt === 'busy') throw new Error(`alert ${channel.kind} for issue ${issue.id} is being sent by another worker; retried later`);
