@@ -215,13 +215,19 @@ export class DynamoIntakeStore implements IntakeStore {
 
   async listProjectFeedback(projectId: string, limit: number): Promise<UserFeedback[]> {
     // gsi2 projects keys only: the page's keys, then the items.
-    const keys = await this.doc.send(
+    const index = await this.doc.send(
       new QueryCommand({ TableName: this.table, IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': `PROJECT#${projectId}#FEEDBACK` }, ScanIndexForward: false, Limit: limit }),
     );
-    const page = keys.Items ?? [];
+    const page = index.Items ?? [];
     if (page.length === 0) return [];
-    const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: page.map((k) => ({ pk: k['pk'], sk: k['sk'] })) } } }));
-    const bySk = new Map((got.Responses?.[this.table] ?? []).map((i) => [i['sk'], i]));
+    const bySk = new Map<unknown, Item>();
+    let keys: Array<Record<string, unknown>> | undefined = page.map((k) => ({ pk: k['pk'], sk: k['sk'] }));
+    // DynamoDB may leave keys unprocessed under load: asked again, a few times.
+    for (let round = 0; keys && keys.length > 0 && round < 4; round++) {
+      const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+      for (const i of got.Responses?.[this.table] ?? []) bySk.set(i['sk'], i);
+      keys = got.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined;
+    }
     // In the index's order (newest first); a page is at most 100 keys, one BatchGet.
     return page.flatMap((k) => (bySk.has(k['sk']) ? [feedbackOf(bySk.get(k['sk'])!)] : []));
   }
