@@ -10,6 +10,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { AUTHORIZER, INGEST_PATH, MiB, type IngestApiKind } from '#shared/infra.ts';
 import { httpApiEvent, lambdaContext, restApiEvent, type RawRequest } from './lambda.ts';
 
+const MAX_AUTHORIZER_CACHE_ENTRIES = 10_000;
+
 /** API Gateway's request size cap. */
 export const MAX_REQUEST_BYTES = 10 * MiB;
 
@@ -87,6 +89,8 @@ export function startFront(opts: FrontOptions, port: number, host = '127.0.0.1')
     let cached = authorizerCache.get(authorization);
     if (!cached || cached.until <= Date.now()) {
       cached = { context: await opts.authorize(authorization), until: Date.now() + AUTHORIZER.cacheTtlSeconds * 1000 };
+      // Bounded: every distinct header (a flood of guessed tokens) would otherwise stay in memory.
+      if (authorizerCache.size >= MAX_AUTHORIZER_CACHE_ENTRIES) authorizerCache.clear();
       authorizerCache.set(authorization, cached);
     }
     if (!cached.context) return { denied: { statusCode: 403, headers: { 'content-type': 'application/json' }, body: '{"message":"Forbidden"}' } };
