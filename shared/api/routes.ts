@@ -246,7 +246,19 @@ export function createApi(deps: ApiDeps) {
     if (req.query['cursor']) q.cursor = req.query['cursor'];
     const { issues, nextCursor } = await deps.issues.listIssues(proj.id, q);
     const now = deps.now();
-    const withStats = await Promise.all(issues.map(async (i) => issueJson(i, proj, deps.portalUrl, await deps.issues.hourlyCounts(i.id, 24, now))));
+    // Sentry's statsPeriod: 24h (hourly, the default), 14d (daily) or empty for no series.
+    const statsPeriod = req.query['statsPeriod'] ?? '24h';
+    if (statsPeriod !== '24h' && statsPeriod !== '14d' && statsPeriod !== '') throw new ValidationError('statsPeriod: one of 24h, 14d or empty');
+    const series = async (id: string) => {
+      if (statsPeriod === '24h') return deps.issues.hourlyCounts(id, 24, now);
+      const hours = await deps.issues.hourlyCounts(id, 14 * 24, now);
+      const days: Array<[number, number]> = [];
+      for (let i = 0; i < hours.length; i += 24) days.push([hours[i]![0], hours.slice(i, i + 24).reduce((a, [, c]) => a + c, 0)]);
+      return days;
+    };
+    const withStats = await Promise.all(
+      issues.map(async (i) => (statsPeriod === '' ? issueJson(i, proj, deps.portalUrl) : issueJson(i, proj, deps.portalUrl, await series(i.id), statsPeriod))),
+    );
     return ok(withStats, { link: linkHeader(deps.apiUrl, req, q.cursor, nextCursor, q.limit) });
   });
 

@@ -57,7 +57,7 @@ export function keyJson(key: ProjectKey, dsnBaseUrl: string) {
   };
 }
 
-export function issueJson(issue: Issue, project: Project, portalUrl: string, stats?: Array<[number, number]>) {
+export function issueJson(issue: Issue, project: Project, portalUrl: string, stats?: Array<[number, number]>, statsPeriod: '24h' | '14d' = '24h') {
   return {
     id: issue.id,
     shortId: issue.shortId,
@@ -87,7 +87,7 @@ export function issueJson(issue: Issue, project: Project, portalUrl: string, sta
     firstRelease: issue.firstRelease ? { version: issue.firstRelease } : null,
     lastRelease: issue.lastRelease ? { version: issue.lastRelease } : null,
     groupedBy: issue.groupedBy ?? null,
-    stats: stats ? { '24h': stats } : undefined,
+    stats: stats ? { [statsPeriod]: stats } : undefined,
   };
 }
 

@@ -476,3 +476,24 @@ describe('Link header', () => {
     }
   });
 });
+
+describe('issue list statsPeriod', () => {
+  it('answers hourly 24 h series by default, daily 14 d series, none when empty, and refuses others', async () => {
+    await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Stats period' });
+    const dsn = (await apiGet<any[]>(stack, '/projects/ferret/stats-period/keys/')).body[0].dsn.public;
+    expect(await sendTo(dsn, 'one for the series')).toBe(200);
+    await waitFor(async () => (await apiGet<any[]>(stack, '/projects/ferret/stats-period/issues/')).body.length === 1, 'the issue');
+    const hourly = await apiGet<any[]>(stack, '/projects/ferret/stats-period/issues/?query=');
+    expect(hourly.body[0].stats['24h']).toHaveLength(24);
+    const daily = await apiGet<any[]>(stack, '/projects/ferret/stats-period/issues/?query=&statsPeriod=14d');
+    const series = daily.body[0].stats['14d'];
+    expect(series).toHaveLength(14);
+    expect(series[1][0] - series[0][0]).toBe(86_400);
+    const total = (s: Array<[number, number]>) => s.reduce((a, [, n]) => a + n, 0);
+    expect(total(series)).toBe(1);
+    expect(total(hourly.body[0].stats['24h'])).toBe(1);
+    const none = await apiGet<any[]>(stack, '/projects/ferret/stats-period/issues/?query=&statsPeriod=');
+    expect(none.body[0].stats).toBeUndefined();
+    expect((await apiGet(stack, '/projects/ferret/stats-period/issues/?statsPeriod=1y')).status).toBe(400);
+  });
+});
