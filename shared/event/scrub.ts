@@ -111,6 +111,8 @@ export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): Nor
     if (typeof exc.value === 'string') exc.value = scrubber.text(exc.value, ['exception', 'values', i, 'value']);
   });
   if (typeof out.message === 'string') out.message = scrubber.text(out.message, ['message']);
+  // A transaction named after a raw URL carries its query string (`/reset?token=…`), as its tag does.
+  if (typeof out.transaction === 'string') out.transaction = scrubber.text(out.transaction, ['transaction']);
   if (isRecord(out.logentry)) {
     const le = out.logentry;
     if (typeof le.message === 'string') le.message = scrubber.text(le.message, ['logentry', 'message']);

@@ -67,6 +67,7 @@ function payloads(): Payload[] {
     p('project sensitive field', (s) => frame({ customer_ref: s })),
     p('exception value card number', () => ({ exception: { values: [{ type: 'PaymentError', value: 'charge failed for card 4111111111111111' }] } }), '4111111111111111'),
     p('exception value bearer', (s) => ({ exception: { values: [{ type: 'HTTPError', value: `401 for Authorization: Bearer ${s}` }] } })),
+    p('transaction query secret', (s) => ({ transaction: `/reset?api_key=${s}&step=2` })),
     p('message url credentials', (s) => ({ message: `cannot connect to postgres://app:${s}@db.internal/orders` })),
     p('log entry bearer', (s) => ({ logentry: { message: 'upstream refused %s', params: [`Bearer ${s}`], formatted: `upstream refused Bearer ${s}` } })),
     p('ip address', () => ({ user: { id: 'u-2', ip_address: CLIENT_IP } }), CLIENT_IP),

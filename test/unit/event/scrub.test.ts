@@ -127,4 +127,11 @@ describe('scrubbing the text people read: exception values, messages, log entrie
     expect(plain.exception!.values[0]!.value).toBe('invalid literal for int() with base 10: abc');
     expect(plain._meta).toBeUndefined();
   });
+
+  it('scrubs a secret in the query of a transaction name, as in its tag', () => {
+    const out = scrubEvent(event({ transaction: '/reset?api_key=k-789&step=2' }));
+    expect(out.transaction).not.toContain('k-789');
+    expect(out.transaction).toContain('step=2');
+    expect(Object.fromEntries(out.tags)['transaction']).not.toContain('k-789');
+  });
 });
