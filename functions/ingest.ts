@@ -28,7 +28,7 @@ async function ingestHandler(event: GatewayEvent) {
   const req = toHttpRequest(event);
   if (req.method === 'OPTIONS') return { statusCode: 200, headers: corsPreflightHeaders(req.headers), body: '' };
   const result = await ingest(req, { clientIp: req.clientIp, userAgent: req.userAgent });
-  return json(200, result.body, CORS_HEADERS);
+  return json(200, result.body, result.headers ? { ...CORS_HEADERS, ...result.headers } : CORS_HEADERS);
 }
 
 export const handler = middy(ingestHandler).use(httpErrors(CORS_HEADERS));

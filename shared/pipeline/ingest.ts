@@ -48,9 +48,11 @@ export interface IngestMeta {
 }
 
 export interface IngestResult {
-  /** `{"id": …}`, or `{}` when the request held no event. */
+  /** `{"id": …}`, or `{}` when the request held no event (or its event was rate-limited). */
   body: { id?: string };
   message?: QueueMessage;
+  /** Rate-limit headers when some items were refused and the rest accepted. */
+  headers?: Record<string, string>;
 }
 
 export function createIngest(deps: IngestDeps) {
@@ -70,37 +72,27 @@ export function createIngest(deps: IngestDeps) {
     if (!project) throw new ProjectNotFoundError(`project ${projectId} does not exist`);
     if (!key || !key.isActive) throw new AuthForbiddenError(`unknown or disabled public key ${parsed.publicKey}`);
     if (key.projectId !== project.id) throw new AuthForbiddenError(`the key does not belong to project ${project.id}`);
-    // Only events are limited: sessions, client reports and feedback of a limited project still arrive.
+    // Only events are limited, with the attachments that belong to them (as Relay does): sessions, client
+    // reports and feedback of a limited project still arrive. An envelope left empty is answered 429; one
+    // with items left is answered 200 with the rate-limit headers, which SDKs read on any status.
     const events = parsed.items.filter((i) => LIMITED_ITEM_TYPES.has(i.type)).length;
-    if (events > 0 && key.limitedUntil !== undefined && key.limitedUntil > receivedAt) {
-      const retryAfter = Math.max(1, Math.ceil((key.limitedUntil - receivedAt) / 1000));
+    const limit = events > 0 ? activeLimit(key, project, receivedAt) : undefined;
+    let accepted = parsed.items;
+    let limitHeaders: Record<string, string> | undefined;
+    if (limit) {
       if (refused) {
-        refused.add(project.id, 'rate_limited', 'error', REASON_KEY, events);
+        refused.add(project.id, 'rate_limited', 'error', limit.reasonCode ?? REASON_MINUTE, events);
         await refused.flushIfDue().catch((error) => log({ msg: 'outcome write failed', error: String(error) }));
       }
-      throw new RateLimitedError('this DSN key exceeded its rate limit', retryAfter, EVENT_CATEGORIES, 'key', REASON_KEY);
-    }
-    if (events > 0 && project.limitedUntil !== undefined && project.limitedUntil > receivedAt) {
-      const retryAfter = Math.max(1, Math.ceil((project.limitedUntil - receivedAt) / 1000));
-      // A limit lasting to the end of the month is the monthly quota; anything shorter the per-minute limit.
-      const reason = project.limitedUntil >= monthEnd(receivedAt) ? REASON_MONTH : REASON_MINUTE;
-      if (refused) {
-        refused.add(project.id, 'rate_limited', 'error', reason, events);
-        await refused.flushIfDue().catch((error) => log({ msg: 'outcome write failed', error: String(error) }));
-      }
-      throw new RateLimitedError(
-        reason === REASON_MONTH ? 'the project has used its monthly event quota' : 'the project exceeded its events-per-minute limit',
-        retryAfter,
-        EVENT_CATEGORIES,
-        'project',
-        reason,
-      );
+      accepted = parsed.items.filter((i) => !LIMITED_ITEM_TYPES.has(i.type) && i.type !== 'attachment');
+      if (!accepted.some((i) => PROCESSED_ITEM_TYPES.has(i.type))) throw limit;
+      limitHeaders = limit.headers();
     }
 
     const items: QueueItem[] = [];
     // Attachments sent after their event (an envelope of attachments only) name it in the envelope header.
     const attachedTo = parsed.eventId ?? normalizeEventId(parsed.envelopeHeaders['event_id']);
-    for (const item of parsed.items) {
+    for (const item of accepted) {
       if (!PROCESSED_ITEM_TYPES.has(item.type)) {
         // Dropped on purpose (Ferret tracks errors, not traces, replays or profiles), and counted so.
         // Item containers (span v2, logs) say how many items they hold.
@@ -118,9 +110,9 @@ export function createIngest(deps: IngestDeps) {
         items.push({ type: item.type, headers: item.headers, text: decodeUtf8(item.payload) });
       }
     }
-    const body = parsed.eventId ? { id: parsed.eventId } : {};
+    const body = parsed.eventId && !limit ? { id: parsed.eventId } : {};
     await refused?.flushIfDue().catch((error) => log({ msg: 'outcome write failed', error: String(error) }));
-    if (items.length === 0) return { body };
+    if (items.length === 0) return limitHeaders ? { body, headers: limitHeaders } : { body };
 
     const message: QueueMessage = {
       v: 1,
@@ -133,11 +125,31 @@ export function createIngest(deps: IngestDeps) {
     if (meta.userAgent) message.userAgent = meta.userAgent;
     const sentAt = parsed.envelopeHeaders['sent_at'];
     if (typeof sentAt === 'string') message.sentAt = sentAt;
-    if (parsed.eventId) message.eventId = parsed.eventId;
+    if (parsed.eventId && !limit) message.eventId = parsed.eventId;
 
     await deps.queue.send(await claimCheck(message, deps.blobs));
-    return { body, message };
+    return limitHeaders ? { body, message, headers: limitHeaders } : { body, message };
   };
+}
+
+/** The key's or the project's limit in force for events, as the error a fully refused request gets. */
+function activeLimit(key: ProjectKey, project: Project, now: number): RateLimitedError | undefined {
+  const retry = (until: number) => Math.max(1, Math.ceil((until - now) / 1000));
+  if (key.limitedUntil !== undefined && key.limitedUntil > now) {
+    return new RateLimitedError('this DSN key exceeded its rate limit', retry(key.limitedUntil), EVENT_CATEGORIES, 'key', REASON_KEY);
+  }
+  if (project.limitedUntil !== undefined && project.limitedUntil > now) {
+    // A limit lasting to the end of the month is the monthly quota; anything shorter the per-minute limit.
+    const month = project.limitedUntil >= monthEnd(now);
+    return new RateLimitedError(
+      month ? 'the project has used its monthly event quota' : 'the project exceeded its events-per-minute limit',
+      retry(project.limitedUntil),
+      EVENT_CATEGORIES,
+      'project',
+      month ? REASON_MONTH : REASON_MINUTE,
+    );
+  }
+  return undefined;
 }
 
 /** Sentry's data category of an envelope item type, for outcomes. */

@@ -208,6 +208,27 @@ describe('ingest under a limit', () => {
     expect(error.message).toContain('monthly');
   });
 
+  it("drops a limited envelope's event and its attachments but takes the rest, answering 200 with the limits", async () => {
+    project.limitedUntil = T0 + 30_000;
+    const body = enc(
+      [
+        JSON.stringify({ event_id: 'c'.repeat(32) }),
+        JSON.stringify({ type: 'event' }),
+        JSON.stringify({ message: 'crash' }),
+        JSON.stringify({ type: 'attachment', length: 3, filename: 'dump.bin' }),
+        'abc',
+        JSON.stringify({ type: 'session' }),
+        JSON.stringify({ sid: 's', status: 'crashed', errors: 1, attrs: { release: 'r' } }),
+      ].join('\n'),
+    );
+    const result = await ingest(0)(request({ query: { sentry_key: KEY.publicKey }, body }), {});
+    expect(result.body).toEqual({});
+    expect(result.headers).toEqual({ 'retry-after': '30', 'x-sentry-rate-limits': '30:default;error;security:project:project_rate_limit' });
+    expect(sent[0]?.items.map((i) => i.type)).toEqual(['session']);
+    expect(sent[0]?.eventId).toBeUndefined();
+    expect(outcomes.total({ outcome: 'rate_limited', category: 'error' })).toBe(1);
+  });
+
   it('still takes sessions and client reports of a limited project', async () => {
     project.limitedUntil = T0 + 60_000;
     const result = await ingest()(envelope(['session', { sid: 's', init: true, attrs: { release: 'r' } }], ['client_report', { discarded_events: [] }]), {});
