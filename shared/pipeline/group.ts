@@ -77,6 +77,8 @@ export function createGrouper(deps: GroupDeps) {
   const projects = new TtlCache<string, Project | undefined>(CONFIG_CACHE_MS, deps.now);
   const keys = new TtlCache<string, ProjectKey | undefined>(CONFIG_CACHE_MS, deps.now);
   const rules = new TtlCache<string, AlertRule[]>(CONFIG_CACHE_MS, deps.now);
+  // An organization's members, read once per few seconds rather than once per alert (a storm of new issues).
+  const orgMembers = new TtlCache<string, Member[]>(CONFIG_CACHE_MS, deps.now);
   // Fingerprint → issue id never changes except through a merge, which keeps the old hash pointing at the survivor.
   const issueIds = new TtlCache<string, string | undefined>(60_000, deps.now);
 
@@ -264,7 +266,8 @@ export function createGrouper(deps: GroupDeps) {
   async function alert(rule: AlertRule, reason: AlertReason, issue: Issue, event: NormalizedEvent, project: Project, events: number, token: string) {
     // Every channel is tried even when one fails, so a retry repeats only the failed ones.
     const failures: unknown[] = [];
-    const teamEmails = deps.members ? await projectMemberEmails(deps.members, project) : [];
+    const members = deps.members;
+    const teamEmails = members ? await projectMemberEmails({ listMembers: (org) => orgMembers.get(org, () => members.listMembers(org)) }, project) : [];
     for (const channel of alertChannels(rule, teamEmails.length > 0 ? teamEmails : deps.mail.to)) {
       try {
         await deliver(channel, rule, reason, issue, event, project, events, token);
