@@ -19,7 +19,8 @@
  *   ISSUE#{id} / MIN#{epochMinute}         minute count for frequency alerts (TTL)
  *   ISSUE#{id} / USER#{user}               user claim on the issue (token)
  *   EVENT#{projectId}#{eventId} / EVENT    event claim (token, issueId; TTL); sampled events also
- *                                          carry the gzip JSON body (gsi2: ISSUE#{id}#EVENTS / date#id)
+ *                                          carry the JSON body, zlib with a preset dictionary (event-codec.ts)
+ *                                          (gsi2: ISSUE#{id}#EVENTS / date#id)
  *   APPLY#{token} / APPLY                  a batch token whose issue write and follow-ups are done (TTL)
  *   ALERT#{channel}#{issueId} / ALERT      alert suppression key per rule channel (`shared/alerts/channels.ts`:
  *                                          the rule id for its email, `{ruleId}~webhook~{hash}` per webhook;
@@ -53,11 +54,11 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { alertChannelKeys } from '#shared/alerts/channels.ts';
 import type { AlertRule } from '#shared/alerts/rules.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
 import type { Issue, IssueStatus, IssueSubstatus, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
+import { decodeEventBody, encodeEventBody } from './event-codec.ts';
 import { IssueMergedError, TokenFencedError } from '#shared/pipeline/errors.ts';
 import { hourKey, tokenTime } from '#shared/pipeline/token.ts';
 import { issueTagValue, MAX_ISSUE_TAG_VALUES } from '#shared/event/issue-tags.ts';
@@ -1099,7 +1100,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       dateReceived: stored.dateReceived,
     };
     // Only sampled events carry the body and the index keys; the rest are small claims that deduplicate.
-    if (full) Object.assign(item, { gsi2pk: `ISSUE#${stored.issueId}#EVENTS`, gsi2sk: `${stored.dateCreated}#${stored.eventId}`, body: gzipSync(JSON.stringify(stored.event)) });
+    if (full) Object.assign(item, { gsi2pk: `ISSUE#${stored.issueId}#EVENTS`, gsi2sk: `${stored.dateCreated}#${stored.eventId}`, body: encodeEventBody(JSON.stringify(stored.event)) });
     return this.claim(Key, item, token, Math.floor(Date.now() / 1000));
   }
 
@@ -1120,7 +1121,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       issueId: item['issueId'] as string,
       dateCreated: item['dateCreated'] as string,
       dateReceived: item['dateReceived'] as string,
-      event: JSON.parse(gunzipSync(body).toString('utf8')),
+      event: JSON.parse(decodeEventBody(body)),
     };
   }
 

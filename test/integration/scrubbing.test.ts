@@ -2,19 +2,19 @@
  * Scrubbing, end to end on the local stack: each payload hides a secret in one
  * place an SDK may put it; after grouping, the secret must appear nowhere —
  * not in the event the API serves, not in any DynamoDB item (event bodies
- * gunzipped), not in the alert email in the SES inbox. Per-project sensitive
+ * decompressed), not in the alert email in the SES inbox. Per-project sensitive
  * and safe fields and "store IPs off" are set on the project first.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { decodeEventBody } from '#functions/lib/event-codec.ts';
 import { spawnSync } from 'node:child_process';
 import { apiGet, apiSend, inbox } from '../helpers/api.ts';
 import { pythonHas, requireRuntime, SYSTEM_PYTHON } from '../helpers/runtime.ts';
@@ -106,13 +106,13 @@ async function post(event: Record<string, unknown>) {
   expect(res.status, await res.text()).toBe(200);
 }
 
-/** Every string in a DynamoDB item, with event bodies unzipped. */
+/** Every string in a DynamoDB item, with event bodies decompressed. */
 function itemText(item: Record<string, unknown>): string {
   const parts: string[] = [];
   const walk = (v: unknown) => {
     if (v instanceof Uint8Array) {
       try {
-        parts.push(gunzipSync(v).toString('utf8'));
+        parts.push(decodeEventBody(v));
       } catch {
         parts.push(Buffer.from(v).toString('utf8'));
       }
