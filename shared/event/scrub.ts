@@ -50,6 +50,18 @@ const US_SSN_ALL = /\b\d{3}-\d{2}-\d{4}\b/g;
 const ALWAYS_FILTERED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
 const IP_HEADERS: ReadonlySet<string> = new Set(['x-forwarded-for', 'x-real-ip', 'forwarded', 'true-client-ip', 'cf-connecting-ip']);
 
+/**
+ * Top-level event fields scrubbed field by field in {@link scrubEvent}, or holding no user data
+ * (ids, times, levels, names of the release, hashes Ferret computes, `_meta`, debug images as
+ * Relay leaves them).
+ */
+const SCRUBBED_OR_SAFE_FIELDS: ReadonlySet<string> = new Set([
+  'event_id', 'timestamp', 'start_timestamp', 'received', 'level', 'platform', 'logger', 'server_name', 'release', 'dist',
+  'environment', 'message', 'logentry', 'exception', 'threads', 'stacktrace', 'breadcrumbs', 'tags', 'contexts', 'user',
+  'request', 'extra', 'modules', 'fingerprint', '_meta', 'transaction', 'type', 'debug_meta', 'fingerprint_hash', 'grouping',
+  'culprit', 'title', 'location', 'version', 'errors', 'key_id', 'project', 'received_at',
+]);
+
 /** A path built only when a remark needs it: walking a bag allocates no arrays. */
 type Loc = Path | { readonly up: Loc; readonly key: PathSegment };
 const at = (up: Loc, key: PathSegment): Loc => ({ up, key });
@@ -85,7 +97,14 @@ export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): Nor
   for (const [st, path] of stacks) {
     if (!isRecord(st) || !Array.isArray(st['frames'])) continue;
     st['frames'].forEach((frame: unknown, i: number) => {
-      if (isRecord(frame) && isRecord(frame['vars'])) frame['vars'] = scrubber.value(frame['vars'], [...path, 'frames', i, 'vars']);
+      if (!isRecord(frame)) return;
+      if (isRecord(frame['vars'])) frame['vars'] = scrubber.value(frame['vars'], [...path, 'frames', i, 'vars']);
+      // Source lines are code a person reads: only a token, card number or key inside is replaced.
+      if (typeof frame['context_line'] === 'string') frame['context_line'] = scrubber.text(frame['context_line'], [...path, 'frames', i, 'context_line']);
+      for (const k of ['pre_context', 'post_context'] as const) {
+        const lines = frame[k];
+        if (Array.isArray(lines)) frame[k] = lines.map((l: unknown, j: number) => (typeof l === 'string' ? scrubber.text(l, [...path, 'frames', i, k, j]) : l));
+      }
     });
   }
 
@@ -109,7 +128,20 @@ export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): Nor
   // so the title stays readable (Relay's pattern rules replace the match, not the field).
   out.exception?.values.forEach((exc, i) => {
     if (typeof exc.value === 'string') exc.value = scrubber.text(exc.value, ['exception', 'values', i, 'value']);
+    if (isRecord(exc.mechanism?.['data'])) exc.mechanism!['data'] = scrubber.value(exc.mechanism!['data'], ['exception', 'values', i, 'mechanism', 'data']);
   });
+  out.threads?.values.forEach((t, i) => {
+    if (typeof t.name === 'string') t.name = scrubber.text(t.name, ['threads', 'values', i, 'name']);
+  });
+  // Everything else an SDK may send (sdk settings, spans, fields this version does not know) gets the
+  // default rules too, as Relay applies them to the whole event; the fields below are handled above
+  // or hold no user data.
+  for (const key of Object.keys(out)) {
+    if (SCRUBBED_OR_SAFE_FIELDS.has(key)) continue;
+    const value = out[key];
+    if (value !== null && typeof value === 'object') out[key] = scrubber.value(value, [key]);
+    else if (typeof value === 'string') out[key] = scrubber.text(value, [key]);
+  }
   if (typeof out.message === 'string') out.message = scrubber.text(out.message, ['message']);
   // A transaction named after a raw URL carries its query string (`/reset?token=…`), as its tag does.
   if (typeof out.transaction === 'string') out.transaction = scrubber.text(out.transaction, ['transaction']);

@@ -134,4 +134,20 @@ describe('scrubbing the text people read: exception values, messages, log entrie
     expect(out.transaction).toContain('step=2');
     expect(Object.fromEntries(out.tags)['transaction']).not.toContain('k-789');
   });
+
+  it('scrubs source lines, mechanism data, thread names and fields it has no rule of its own for', () => {
+    const out = scrubEvent(
+      event({
+        exception: { values: [{ type: 'E', value: 'v', mechanism: { type: 'generic', data: { password: 'p-1' } }, stacktrace: { frames: [{ function: 'f', context_line: 'auth = "Bearer b-2abc"', pre_context: ['card = "4111111111111111"', 'x = 1'] }] } }] },
+        threads: { values: [{ id: 1, name: 'worker token=t-3' }] },
+        sdk: { name: 'sentry.python', settings: { api_key: 'k-4' } },
+      }),
+    );
+    const text = JSON.stringify(out);
+    for (const secret of ['p-1', 'b-2abc', '4111111111111111', 't-3', 'k-4']) expect(text, secret).not.toContain(secret);
+    const frame = out.exception!.values[0]!.stacktrace!.frames[0]!;
+    expect(frame.context_line).toBe(`auth = "Bearer ${FILTERED}"`);
+    expect(frame.pre_context![1]).toBe('x = 1');
+    expect(out.sdk!.name).toBe('sentry.python');
+  });
 });
