@@ -324,6 +324,18 @@ export class FerretStack extends Stack {
       },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // The installer's account: MailTo is invited at deploy (Cognito emails a temporary password) and
+    // its first sign-in makes it owner of the default organization; it invites everyone else.
+    const owner = new cognito.CfnUserPoolUser(this, 'OwnerUser', {
+      userPoolId: this.userPool.userPoolId,
+      username: mailTo,
+      desiredDeliveryMediums: ['EMAIL'],
+      userAttributes: [
+        { name: 'email', value: mailTo },
+        { name: 'email_verified', value: 'true' },
+      ],
+    });
+    owner.applyRemovalPolicy(RemovalPolicy.RETAIN);
     const authDomain = this.userPool.addDomain('HostedUi', {
       cognitoDomain: {
         domainPrefix:

@@ -274,6 +274,21 @@ describe('functions', () => {
     expect(vars('api')[ENV.ownerEmail]).toEqual({ Ref: 'MailTo' });
   });
 
+  it("invites the MailTo address into the user pool at deploy, the account that becomes the organization's owner", () => {
+    const users = ofType(rest, 'AWS::Cognito::UserPoolUser');
+    expect(users).toHaveLength(1);
+    expect(users[0]!['Properties']).toMatchObject({
+      UserPoolId: { Ref: logicalId(rest.stack.userPool) },
+      Username: { Ref: 'MailTo' },
+      DesiredDeliveryMediums: ['EMAIL'],
+      UserAttributes: [
+        { Name: 'email', Value: { Ref: 'MailTo' } },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+    });
+    expect(users[0]!['DeletionPolicy']).toBe('Retain');
+  });
+
   it('drains the queue with the event source settings from QUEUE, reporting failed items', () => {
     rest.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     rest.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
