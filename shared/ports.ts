@@ -203,9 +203,15 @@ export interface AlertStore {
   markAlertSent(ruleId: string, issueId: string, token: string): Promise<void>;
   /** Gives a claim back after a failed send, so the alert is retried; the merged count is kept. */
   releaseAlert(ruleId: string, issueId: string): Promise<void>;
-  /** Minute-bucket counters for frequency conditions. */
-  addMinuteCounts(issueId: string, minute: number, events: number): Promise<void>;
+  /**
+   * Minute-bucket counters for frequency conditions: events, and the hashed
+   * keys of the users seen in the minute (a set, so a user counts once however
+   * many batches see them).
+   */
+  addMinuteCounts(issueId: string, minute: number, events: number, users?: readonly string[]): Promise<void>;
   sumMinuteCounts(issueId: string, fromMinute: number, toMinute: number): Promise<number>;
+  /** The minute buckets in [fromMinute, toMinute] that hold anything. */
+  listMinuteCounts(issueId: string, fromMinute: number, toMinute: number): Promise<Array<{ minute: number; events: number; users: string[] }>>;
 }
 
 export interface TokenStore {

@@ -1286,16 +1286,33 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     );
   }
 
-  async addMinuteCounts(issueId: string, minute: number, events: number): Promise<void> {
+  async addMinuteCounts(issueId: string, minute: number, events: number, users: readonly string[] = []): Promise<void> {
+    // A string set: ADD is a union, so a user seen by two batches (or a redelivery) counts once.
+    const withUsers = users.length > 0;
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: `ISSUE#${issueId}`, sk: `MIN#${String(minute).padStart(10, '0')}` },
-        UpdateExpression: 'ADD #c :n SET expiresAt = :exp',
-        ExpressionAttributeNames: { '#c': 'count' },
-        ExpressionAttributeValues: { ':n': events, ':exp': minute * 60 + MINUTE_COUNT_TTL_S },
+        UpdateExpression: withUsers ? 'ADD #c :n, #u :users SET expiresAt = :exp' : 'ADD #c :n SET expiresAt = :exp',
+        ExpressionAttributeNames: withUsers ? { '#c': 'count', '#u': 'users' } : { '#c': 'count' },
+        ExpressionAttributeValues: { ':n': events, ':exp': minute * 60 + MINUTE_COUNT_TTL_S, ...(withUsers ? { ':users': new Set(users) } : {}) },
       }),
     );
+  }
+
+  async listMinuteCounts(issueId: string, fromMinute: number, toMinute: number): Promise<Array<{ minute: number; events: number; users: string[] }>> {
+    const items = await this.queryAll(
+      {
+        KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+        ExpressionAttributeValues: { ':p': `ISSUE#${issueId}`, ':a': `MIN#${String(fromMinute).padStart(10, '0')}`, ':b': `MIN#${String(toMinute).padStart(10, '0')}` },
+      },
+      Infinity,
+    );
+    return items.map((i) => ({
+      minute: Number(String(i['sk']).slice(4)),
+      events: Number(i['count'] ?? 0),
+      users: i['users'] instanceof Set ? [...(i['users'] as Set<string>)] : [],
+    }));
   }
 
   async sumMinuteCounts(issueId: string, fromMinute: number, toMinute: number): Promise<number> {

@@ -7,6 +7,7 @@
  * any two writes. One bad message never fails the others: poison goes to the
  * dead-letter queue with its reason, anything else is retried on its own.
  */
+import { createHash } from 'node:crypto';
 import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } from '../grouping/index.ts';
 import { normalizeEvent } from '../event/normalize.ts';
 import { issueTagValues } from '../event/issue-tags.ts';
@@ -246,12 +247,18 @@ export function createGrouper(deps: GroupDeps) {
     // finished by a later delivery does not add them again (they may have been added).
     if (intervals.size > 0) {
       const minute = Math.floor(nowMs / 60_000);
-      if (countMinutes) await deps.alerts.addMinuteCounts(issue.id, minute, count);
+      if (countMinutes) await deps.alerts.addMinuteCounts(issue.id, minute, count, minuteUsers(events));
+      // One read for every interval: the widest window holds the others.
+      const buckets = await deps.alerts.listMinuteCounts(issue.id, minute - Math.max(...intervals) + 1, minute);
       const sums = new Map<number, number>();
-      for (const m of intervals) sums.set(m, await deps.alerts.sumMinuteCounts(issue.id, minute - m + 1, minute));
+      const users = new Map<number, number>();
+      for (const m of intervals) {
+        const inWindow = buckets.filter((b) => b.minute > minute - m);
+        sums.set(m, inWindow.reduce((a, b) => a + b.events, 0));
+        users.set(m, new Set(inWindow.flatMap((b) => b.users)).size);
+      }
       trigger.eventsInWindow = (m) => sums.get(m) ?? 0;
-      // Distinct users in a window are bounded by both the events in it and the issue's users.
-      trigger.usersInWindow = (m) => Math.min(sums.get(m) ?? 0, issue.userCount);
+      trigger.usersInWindow = (m) => users.get(m) ?? 0;
     }
 
     // One rule's failing channel must not hold back the others' alerts until the retry.
@@ -475,6 +482,15 @@ function projectIdOf(body: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Ours: distinct users one batch adds to a minute bucket (a 400 KB item holds far more; the threshold is long passed). */
+const MAX_MINUTE_USERS = 1000;
+
+/** The batch's users as short hashes, for the minute buckets (no user data in the counters). */
+function minuteUsers(events: NormalizedEvent[]): string[] {
+  const keys = new Set(events.map(userKey).filter((u): u is string => u !== undefined));
+  return [...keys].slice(0, MAX_MINUTE_USERS).map((k) => createHash('sha256').update(k).digest('base64url').slice(0, 12));
 }
 
 function userKey(event: NormalizedEvent): string | undefined {

@@ -93,6 +93,48 @@ describe('alert windows', () => {
   });
 });
 
+describe('frequency conditions', () => {
+  it('counts the distinct users inside the interval, not the issue’s users of all time', async () => {
+    const rule: AlertRule = {
+      id: 'three-users',
+      projectId: stack.installation.projectId,
+      name: 'Seen by more than 2 users in 5 minutes',
+      actionMatch: 'any',
+      conditions: [{ id: 'event_unique_user_frequency', value: 2, intervalMinutes: 5 }],
+      filters: [{ id: 'tag', key: 'drill', value: 'users' }],
+      actions: [{ id: 'email', targetType: 'members' }],
+      frequencyMinutes: 60,
+      enabled: true,
+      dateCreated: new Date(T0).toISOString(),
+    };
+    await store.putRule(rule);
+    const clock = { now: T0 };
+    const mails: Mail[] = [];
+    const g = clockGrouper(clock, mails);
+    const by = (...users: string[]) => users.map((u) => record(projectId, { ...bugEvent({ bug: 'crowd', user: u, timestamp: clock.now / 1000 }), tags: { drill: 'users' } }));
+    const ours = () => mails.filter((m) => m.text.includes('Seen by more than 2 users'));
+
+    // Two users: not more than two.
+    expect(await g(by('bea', 'cal'))).toEqual([]);
+    expect(ours()).toHaveLength(0);
+    // Ten minutes on, one user many times: the issue has three users, the window only one.
+    clock.now = T0 + 10 * 60_000;
+    expect(await g(by('ann', 'ann', 'ann', 'ann', 'ann'))).toEqual([]);
+    expect((await issueOf('crowd')).userCount).toBe(3);
+    expect(ours()).toHaveLength(0);
+    // The same user again in another batch counts once.
+    clock.now += 60_000;
+    expect(await g(by('ann', 'dan'))).toEqual([]);
+    expect(ours()).toHaveLength(0);
+    // A third distinct user inside five minutes.
+    clock.now += 60_000;
+    expect(await g(by('eve'))).toEqual([]);
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]!.text).toContain('affected more than 2 users in 5 minutes');
+    await store.deleteRule(projectId, rule.id);
+  });
+});
+
 describe('hourly counts', () => {
   it('keeps open hours on the issue and moves closed ones to hour items, with the same 24-hour and 30-day totals', async () => {
     const clock = { now: T0 };
