@@ -19,6 +19,7 @@ import type { CpuOptions } from './cpu.ts';
 import type { E2eOptions } from './e2e.ts';
 import type { PortalOptions } from './portal.ts';
 import type { ListOptions } from './list.ts';
+import type { NoLossOptions } from './noloss.ts';
 import type { PhaseName } from './phase.ts';
 import { PRICES_AS_OF } from './prices.ts';
 import { machine, render, RESULTS_VERSION, targets, type BenchResults } from './report.ts';
@@ -34,6 +35,7 @@ interface PhaseOptions {
   resources: ResourceOptions;
   portal: PortalOptions;
   list: ListOptions;
+  load: NoLossOptions;
 }
 
 /** Full run: enough events for stable medians and a p99 from hundreds of samples, within minutes on two cores. */
@@ -44,6 +46,8 @@ const FULL: PhaseOptions = {
   resources: { events: 1000, bugs: 50 },
   portal: { issues: 10_000, runs: 10 },
   list: { issues: 10_000, runs: 10 },
+  // No loss under load: 100,000 events by default (BENCH_LOAD_N); speed is only reported.
+  load: { events: Number(process.env['BENCH_LOAD_N'] ?? 100_000), concurrency: 32, bugs: 40, sendLimitMs: 60 * 60_000, drainLimitMs: 60 * 60_000 },
 };
 
 /** Smoke run: every code path once, no meaningful figures. */
@@ -54,9 +58,10 @@ const SMOKE: PhaseOptions = {
   resources: { events: 12, bugs: 4 },
   portal: { issues: 60, runs: 1 },
   list: { issues: 60, runs: 1 },
+  load: { events: 60, concurrency: 8, bugs: 4, sendLimitMs: 30_000, drainLimitMs: 60_000 },
 };
 
-const PHASES: readonly PhaseName[] = ['cpu', 'coldstart', 'e2e', 'resources', 'portal', 'list'];
+const PHASES: readonly PhaseName[] = ['cpu', 'coldstart', 'e2e', 'resources', 'portal', 'list', 'load'];
 
 function parseArgs(argv: string[]) {
   const args = { smoke: process.env['BENCH_SMOKE'] === '1', out: process.env['BENCH_OUT'] ?? DEFAULT_RESULTS_FILE, only: [...PHASES] as PhaseName[] };
@@ -105,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     workloads: payloadSizes(),
     errors: {},
   };
-  const keys = { cpu: 'cpu', coldstart: 'coldStart', e2e: 'e2e', resources: 'resources', portal: 'portal', list: 'list' } as const;
+  const keys = { cpu: 'cpu', coldstart: 'coldStart', e2e: 'e2e', resources: 'resources', portal: 'portal', list: 'list', load: 'load' } as const;
   try {
     // Sequential: the machine's cores are the instrument.
     for (const phase of args.only) {

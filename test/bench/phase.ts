@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 
-export type PhaseName = 'cpu' | 'coldstart' | 'e2e' | 'resources' | 'portal' | 'list';
+export type PhaseName = 'cpu' | 'coldstart' | 'e2e' | 'resources' | 'portal' | 'list' | 'load';
 
 async function runPhase(name: string, options: any): Promise<unknown> {
   switch (name) {
@@ -23,6 +23,8 @@ async function runPhase(name: string, options: any): Promise<unknown> {
       return (await import('./portal.ts')).runPortal(options);
     case 'list':
       return (await import('./list.ts')).runList(options);
+    case 'load':
+      return (await import('./noloss.ts')).runNoLoss(options);
     default:
       throw new Error(`unknown benchmark phase ${name}`);
   }
@@ -30,7 +32,7 @@ async function runPhase(name: string, options: any): Promise<unknown> {
 
 const [name, options, out] = process.argv.slice(2);
 if (!name || !options || !out) {
-  console.error('usage: phase.ts <cpu|coldstart|e2e|resources|portal|list> <options-json> <out-file>');
+  console.error('usage: phase.ts <cpu|coldstart|e2e|resources|portal|list|load> <options-json> <out-file>');
   process.exit(2);
 }
 const result = await runPhase(name, JSON.parse(options));

@@ -9,6 +9,7 @@ import type { CpuScenarioResult } from './cpu.ts';
 import type { E2eMixResult } from './e2e.ts';
 import { PORTAL_FIRST_ROW_TARGET_MS, type PortalResult } from './portal.ts';
 import type { ListResult } from './list.ts';
+import type { NoLossResult } from './noloss.ts';
 import { COST_TARGET_USD, PRICES_AS_OF } from './prices.ts';
 import { NEW_ISSUES_PER_EVENT, type ResourceRun } from './resources.ts';
 import { round } from './stats.ts';
@@ -52,6 +53,7 @@ export interface BenchResults {
   resources?: ResourceRun[];
   portal?: PortalResult;
   list?: ListResult;
+  load?: NoLossResult;
   targets: Target[];
   /** Phases that failed, with their error. */
   errors: Record<string, string>;
@@ -73,6 +75,7 @@ export function targets(r: Omit<BenchResults, 'targets'>): Target[] {
   const busy = (mix: string) => r.resources?.find((x) => x.mix === mix && x.batchSize === QUEUE.eventSource.batchSize);
   const mixed = r.resources ? mixedCost(r.resources, QUEUE.eventSource.batchSize) : undefined;
   const lost = r.e2e?.reduce((a, m) => a + m.lost + m.dlq.count, 0);
+  const load = r.load;
   return [
     ...target('ingest CPU, 5 KB event (median)', python?.ingest.cpuMs.median, INGEST_CPU_TARGET_MS, 'ms'),
     ...target('grouping CPU, 5 KB event (median, one per invocation)', python?.groupSingle.cpuMs.median, GROUP_CPU_TARGET_MS, 'ms'),
@@ -83,6 +86,7 @@ export function targets(r: Omit<BenchResults, 'targets'>): Target[] {
     ...target(`cost per million, mixed (steady + ${NEW_ISSUES_PER_EVENT * 1000} new issue per 1,000), REST API`, mixed?.rest, COST_TARGET_USD.distinct, 'USD'),
     ...target('cost per million, storm, REST API', busy('storm')?.cost.rest.total, COST_TARGET_USD.storm, 'USD'),
     ...target('events lost end to end (incl. DLQ)', lost, 0, 'events'),
+    ...target(`events lost or counted twice under load (${load?.accepted ?? 0} events)`, load ? load.lost + load.countedTwice + (load.drained ? 0 : 1) : undefined, 0, 'events'),
     ...target(`portal issue list, first row in Chromium (${r.portal?.issues ?? 0} issues, median)`, r.portal?.firstRowMs?.median, PORTAL_FIRST_ROW_TARGET_MS, 'ms'),
   ];
 }
@@ -229,6 +233,16 @@ export function render(r: BenchResults): string {
         `Issue list on the local stack: portal API answer for a project of ${r.list.issues.toLocaleString('en-US')} issues, ${r.list.pageSize} per page (with each issue's 24 h chart)`,
         ['request', 'issues shown', 'p50 ms', 'max ms'],
         r.list.figures.map((f) => [f.name, f.shown, f.ms.median, f.ms.max]),
+      ),
+    );
+  }
+  if (r.load) {
+    const l = r.load;
+    out.push(
+      table(
+        `No loss under load on the local stack: ${l.posted.toLocaleString('en-US')} events posted concurrently over ${l.bugs} bugs`,
+        ['accepted', 'counted', 'DLQ', 'lost', 'counted twice', 'issues', 'drained', 'ingest ev/s', 'processed ev/s', 'ingest p50 ms', 'ingest p99 ms', 'RSS baseline', 'RSS peak'],
+        [[l.accepted, l.counted, l.deadLettered, l.lost, l.countedTwice, l.issues, l.drained ? 'yes' : 'NO', l.ingestEventsPerSecond, l.processedEventsPerSecond, l.ingestMs.median, l.ingestMs.p99, `${round(l.rssBaselineBytes / 2 ** 20)} MiB`, `${round(l.rssPeakBytes / 2 ** 20)} MiB`]],
       ),
     );
   }

@@ -121,6 +121,17 @@ describe('npm run bench -- --smoke', () => {
     expect(results.e2e![1]!.issues).toBe(1);
   });
 
+  it('accounts for every event of the load phase: none lost, none counted twice, memory sampled', () => {
+    const l = results.load!;
+    expect(l.posted).toBeGreaterThan(0);
+    expect(l.accepted).toBe(l.posted);
+    expect(l.drained).toBe(true);
+    expect(l.counted + l.deadLettered).toBe(l.accepted);
+    expect(l.lost).toBe(0);
+    expect(l.countedTwice).toBe(0);
+    expect(l.rssPeakBytes).toBeGreaterThanOrEqual(l.rssBaselineBytes);
+  });
+
   it('times the issue list of a seeded project, one page per request', () => {
     expect(results.list?.figures.length).toBeGreaterThanOrEqual(5);
     for (const f of results.list!.figures) expect(positive(f.ms.median)).toBe(true);
