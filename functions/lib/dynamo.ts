@@ -144,6 +144,8 @@ async function mapInChunks<T>(items: T[], size: number, fn: (item: T) => Promise
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
+/** Issues whose hourly counts one project's 24 h series reads at a time. */
+const PROJECT_STATS_CONCURRENCY = 8;
 /** Minute counters live a day; hourly counts a little over the 30-day chart. */
 const MINUTE_COUNT_TTL_S = 24 * 3600;
 const HOUR_COUNT_TTL_S = 32 * 24 * 3600;
@@ -998,7 +1000,18 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     );
     const ids = [...new Set(perStatus.flat().map((i) => String(i['pk']).slice('ISSUE#'.length)))];
     const partial = ids.length > maxIssues;
-    const perIssue = await Promise.all(ids.slice(0, maxIssues).map((id) => this.hourlyCounts(id, hours, now)));
+    // A bounded number of reads in flight: a project list asks this for every project at once.
+    const wanted = ids.slice(0, maxIssues);
+    const perIssue: Array<Array<[number, number]>> = new Array(wanted.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(PROJECT_STATS_CONCURRENCY, wanted.length) }, async () => {
+        while (next < wanted.length) {
+          const i = next++;
+          perIssue[i] = await this.hourlyCounts(wanted[i]!, hours, now);
+        }
+      }),
+    );
     const series: Array<[number, number]> = [];
     for (let i = 0, t = start; t <= end; i++, t += 3_600_000) series.push([t / 1000, perIssue.reduce((sum, s) => sum + (s[i]?.[1] ?? 0), 0)]);
     return { series, partial };
