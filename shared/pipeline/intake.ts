@@ -146,7 +146,8 @@ export function attachmentRecord(item: QueueItem, message: Pick<QueueMessage, 'p
     eventId,
     name: (str(item.headers['filename']) ?? 'attachment').slice(0, MAX_NAME),
     contentType: (str(item.headers['content_type']) ?? 'application/octet-stream').slice(0, MAX_NAME),
-    size: item.size ?? (typeof item.headers['length'] === 'number' ? item.headers['length'] : 0),
+    // Ingest records the size it stored; the SDK's `length` header is a fallback, trusted only when sane.
+    size: item.size ?? (Number.isSafeInteger(item.headers['length']) && (item.headers['length'] as number) >= 0 ? (item.headers['length'] as number) : 0),
     type: (str(item.headers['attachment_type']) ?? 'event.attachment').slice(0, 64),
     blobKey: item.ref,
     dateCreated: new Date(message.receivedAt).toISOString(),
