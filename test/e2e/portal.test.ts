@@ -145,6 +145,16 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     expect(await page.locator('aside .seen').textContent()).toMatch(/(now|ago) in node-app@1\.0\.0/);
     await shoot('issue');
 
+    // A tag value of the sidebar opens the events that carry it.
+    const tagLink = page.locator('aside').getByRole('link', { name: /node-app@1\.0\.0/ });
+    await tagLink.click();
+    await page.waitForURL(/\/events\/\?query=release/);
+    expect(await page.getByLabel('Search events').inputValue()).toBe('release:node-app@1.0.0');
+    await expect.poll(() => page.locator('table.events tbody tr a').count()).toBe(1);
+    await page.getByLabel('Search events').fill('release:other@2.0');
+    await page.getByLabel('Search events').press('Enter');
+    await page.getByText('No stored event matches release:other@2.0.').waitFor();
+
     await page.getByRole('link', { name: 'All events' }).click();
     const eventLink = page.locator('table.events a').first();
     await eventLink.waitFor();
