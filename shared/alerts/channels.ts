@@ -9,7 +9,7 @@
  */
 import type { AlertRule } from './rules.ts';
 
-export type AlertChannel = { kind: 'email'; key: string; to: string[] } | { kind: 'webhook'; key: string; url: string };
+export type AlertChannel = { kind: 'email'; key: string; to: string[] } | { kind: 'webhook'; key: string; url: string; secret?: string };
 
 /** FNV-1a, 32 bits: a short, stable tag for a URL inside a key (not a secret, not a security boundary). */
 function fnv1a(value: string): string {
@@ -32,15 +32,18 @@ export function webhookChannelKey(ruleId: string, url: string): string {
  */
 export function alertChannels(rule: AlertRule, members: readonly string[]): AlertChannel[] {
   const to = new Set<string>();
-  const urls = new Set<string>();
+  // URL → signing secret (the first action naming a URL decides).
+  const urls = new Map<string, string | undefined>();
   for (const action of rule.actions) {
-    if (action.id === 'webhook') urls.add(action.url);
+    if (action.id === 'webhook') {
+      if (!urls.has(action.url)) urls.set(action.url, action.secret);
+    }
     else if (action.targetType === 'members') members.forEach((m) => to.add(m));
     else action.addresses?.forEach((a) => to.add(a));
   }
   const channels: AlertChannel[] = [];
   if (to.size > 0) channels.push({ kind: 'email', key: rule.id, to: [...to] });
-  for (const url of urls) channels.push({ kind: 'webhook', key: webhookChannelKey(rule.id, url), url });
+  for (const [url, secret] of urls) channels.push(secret === undefined ? { kind: 'webhook', key: webhookChannelKey(rule.id, url), url } : { kind: 'webhook', key: webhookChannelKey(rule.id, url), url, secret });
   return channels;
 }
 

@@ -34,7 +34,8 @@ export type AlertFilter =
 
 export type AlertAction =
   | { id: 'email'; targetType: 'members' | 'addresses'; addresses?: string[] }
-  | { id: 'webhook'; url: string };
+  /** `secret`: when set, each POST is signed with HMAC-SHA256 of its body (`Sentry-Hook-Signature`, as Sentry signs). */
+  | { id: 'webhook'; url: string; secret?: string };
 
 export interface AlertRule {
   /** Unique within its project. */
@@ -438,6 +439,18 @@ function parseSentryEmail(c: Checker, item: Obj, path: string): AlertAction | un
   return undefined;
 }
 
+/** Ours: a signing secret shorter than this is guessable; longer is pointless for HMAC-SHA256. */
+export const MIN_WEBHOOK_SECRET_CHARS = 16;
+export const MAX_WEBHOOK_SECRET_CHARS = 256;
+
+function parseWebhook(c: Checker, item: Obj, path: string): AlertAction | undefined {
+  const url = parseWebhookUrl(c, item.url, `${path}.url`);
+  if (item.secret === undefined || item.secret === null || item.secret === '') return url === undefined ? undefined : { id: 'webhook', url };
+  const secret = c.string(item.secret, `${path}.secret`, MAX_WEBHOOK_SECRET_CHARS);
+  if (secret !== undefined && secret.length < MIN_WEBHOOK_SECRET_CHARS) return c.fail(`${path}.secret`, `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);
+  return url === undefined || secret === undefined ? undefined : { id: 'webhook', url, secret };
+}
+
 function parseAction(c: Checker, item: unknown, path: string): AlertAction | undefined {
   if (!isObj(item) || typeof item.id !== 'string') return c.fail(path, 'must be an object with an "id"');
   switch (item.id) {
@@ -447,8 +460,7 @@ function parseAction(c: Checker, item: unknown, path: string): AlertAction | und
       const service = c.oneOf(item.service ?? 'webhooks', `${path}.service`, ['webhooks', 'mail'] as const);
       if (service === 'mail') return { id: 'email', targetType: 'members' };
       if (service === undefined) return undefined;
-      const url = parseWebhookUrl(c, item.url, `${path}.url`);
-      return url === undefined ? undefined : { id: 'webhook', url };
+      return parseWebhook(c, item, path);
     }
     case 'email': {
       const targetType = c.oneOf(item.targetType ?? 'members', `${path}.targetType`, ['members', 'addresses'] as const);
@@ -471,10 +483,8 @@ function parseAction(c: Checker, item: unknown, path: string): AlertAction | und
       });
       return c.problems.length === before ? { id: 'email', targetType, addresses } : undefined;
     }
-    case 'webhook': {
-      const url = parseWebhookUrl(c, item.url, `${path}.url`);
-      return url === undefined ? undefined : { id: 'webhook', url };
-    }
+    case 'webhook':
+      return parseWebhook(c, item, path);
     default:
       return c.fail(`${path}.id`, `is not a known action (${SENTRY_EMAIL_ACTION}, ${SENTRY_SERVICE_ACTION}, email, webhook)`);
   }

@@ -95,7 +95,12 @@ function filter(f: AlertFilter): SentryRuleItem {
 }
 
 function actions(a: AlertAction): SentryRuleItem[] {
-  if (a.id === 'webhook') return [{ id: SENTRY_SERVICE_ACTION, name: `Send a notification via webhooks to ${a.url}`, service: 'webhooks', url: a.url }];
+  if (a.id === 'webhook') {
+    // The secret is answered like the URL it guards: both are readable by whoever may read the rule.
+    const item: SentryRuleItem = { id: SENTRY_SERVICE_ACTION, name: `Send a notification via webhooks to ${a.url}`, service: 'webhooks', url: a.url };
+    if (a.secret !== undefined) item['secret'] = a.secret;
+    return [item];
+  }
   if (a.targetType === 'members') {
     return [{ id: SENTRY_EMAIL_ACTION, name: 'Send a notification to the project\'s members', targetType: 'IssueOwners', targetIdentifier: '', fallthroughType: 'AllMembers' }];
   }

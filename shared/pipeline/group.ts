@@ -7,7 +7,7 @@
  * any two writes. One bad message never fails the others: poison goes to the
  * dead-letter queue with its reason, anything else is retried on its own.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } from '../grouping/index.ts';
 import { normalizeEvent } from '../event/normalize.ts';
 import { issueTagValues } from '../event/issue-tags.ts';
@@ -323,7 +323,10 @@ export function createGrouper(deps: GroupDeps) {
         const tags = { 'ferret-rule': rule.id, 'ferret-issue': issue.id, 'ferret-token': token };
         await deps.mailer.send({ from: deps.mail.from, to: channel.to, subject: email.subject, html: email.html, text: email.text, tags });
       } else {
-        const outcome = await deps.webhooks!.post({ url: channel.url, body: JSON.stringify(webhookPayload(input)), headers: webhookHeaders(channel.key, issue.id, token, nowMs) });
+        const body = JSON.stringify(webhookPayload(input));
+        const headers = webhookHeaders(channel.key, issue.id, token, nowMs);
+        if (channel.secret !== undefined) headers['sentry-hook-signature'] = createHmac('sha256', channel.secret).update(body, 'utf8').digest('hex');
+        const outcome = await deps.webhooks!.post({ url: channel.url, body, headers });
         if (!outcome.ok && outcome.retry) throw new Error(`webhook ${redactUrl(channel.url)} failed: ${outcome.reason}`);
         if (!outcome.ok) {
           log({ msg: 'webhook refused, not retried', rule: rule.id, issue: issue.id, url: redactUrl(channel.url), reason: outcome.reason });

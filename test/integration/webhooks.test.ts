@@ -4,6 +4,7 @@
  * the Sentry-like body; a receiver that fails and recovers gets exactly one
  * successful delivery for the window, and the rule's email is not repeated.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,7 @@ interface Delivery {
   status: number;
   headers: IncomingMessage['headers'];
   body: any;
+  raw: string;
 }
 
 let stack: LocalStack;
@@ -43,14 +45,15 @@ beforeAll(async () => {
       const left = failuresLeft.get(path) ?? 0;
       const status = left > 0 ? 500 : 200;
       if (left > 0) failuresLeft.set(path, left - 1);
-      deliveries.push({ path, status, headers: { ...req.headers, 'x-received-at': new Date().toISOString() }, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      const raw = Buffer.concat(chunks).toString('utf8');
+      deliveries.push({ path, status, headers: { ...req.headers, 'x-received-at': new Date().toISOString() }, body: JSON.parse(raw), raw });
       res.writeHead(status).end(status === 200 ? 'ok' : 'down for maintenance');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   // Rules are created before any event: the grouping step caches a project's rules for a few seconds.
-  rules = { fresh: await hookRule('fresh'), flaky: await hookRule('flaky'), gone: await hookRule('gone', `${stack.url}/no-such-webhook`) };
+  rules = { fresh: await hookRule('fresh', `${receiverUrl}/fresh`, SECRET), flaky: await hookRule('flaky'), gone: await hookRule('gone', `${stack.url}/no-such-webhook`) };
 });
 
 afterAll(async () => {
@@ -63,14 +66,16 @@ afterAll(async () => {
 const send = (event: Record<string, unknown>) => postEvent(stack.url, stack.installation.projectId, stack.installation.publicKey, event);
 
 /** A rule that posts new issues tagged `hook=<tag>` to the receiver's `/<tag>` and emails one address. */
-async function hookRule(tag: string, url = `${receiverUrl}/${tag}`) {
+const SECRET = 'fresh-signing-secret-0123456789';
+
+async function hookRule(tag: string, url = `${receiverUrl}/${tag}`, secret?: string) {
   const res = await apiSend(stack, 'POST', `${PROJECT}/rules/`, {
     name: `Post ${tag}`,
     actionMatch: 'any',
     conditions: [{ id: 'first_seen' }],
     filters: [{ id: 'tag', key: 'hook', value: tag }],
     actions: [
-      { id: 'webhook', url },
+      { id: 'webhook', url, secret },
       { id: 'email', targetType: 'addresses', addresses: [`${tag}@example.com`] },
     ],
     frequency: 30,
@@ -91,6 +96,8 @@ describe('webhook actions', () => {
     expect(delivery!.status).toBe(200);
     expect(delivery!.headers['content-type']).toBe('application/json');
     expect(delivery!.headers['sentry-hook-resource']).toBe('event_alert');
+    // Signed as Sentry signs: HMAC-SHA256 of the body with the rule's secret, in hex.
+    expect(delivery!.headers['sentry-hook-signature']).toBe(createHmac('sha256', SECRET).update(delivery!.raw).digest('hex'));
     const body = delivery!.body;
     expect(body.text).toContain('*New issue*');
     expect(body.text).toContain('hooked is not a function');
@@ -119,6 +126,7 @@ describe('webhook actions', () => {
     await settle();
     const all = to('/flaky');
     expect(all.map((d) => d.status)).toEqual([500, 500, 200]);
+    expect(all[2]!.headers['sentry-hook-signature']).toBeUndefined();
     // Every attempt is the same alert: one request id for the window.
     expect(new Set(all.map((d) => d.headers['request-id'])).size).toBe(1);
     expect(all[2]!.body.data.issue.count).toBe(1);

@@ -156,6 +156,16 @@ describe('Sentry rule JSON', () => {
     expect(fires({ filters: [{ id: 'level', match: 'lte', level: 'error' }] })).toBe(true);
   });
 
+  it('keeps a webhook’s signing secret through the API shape and refuses a short one', () => {
+    const body = { name: 'x', conditions: [{ id: 'first_seen' }], actions: [{ id: 'sentry.rules.actions.notify_event_service.NotifyEventServiceAction', service: 'webhooks', url: 'https://hooks.example.com/a', secret: 'a-long-enough-secret' }] };
+    const r = parse(body);
+    expect(r.actions).toEqual([{ id: 'webhook', url: 'https://hooks.example.com/a', secret: 'a-long-enough-secret' }]);
+    expect(toSentryRule(r, 'backend').actions[0]).toMatchObject({ service: 'webhooks', secret: 'a-long-enough-secret' });
+    expect(parse(JSON.parse(JSON.stringify(toSentryRule(r, 'backend'))))).toEqual(r);
+    expect(() => parse({ ...body, actions: [{ id: 'webhook', url: 'https://hooks.example.com/a', secret: 'short' }] })).toThrow('actions[0].secret must be at least 16 characters');
+    expect(parse({ ...body, actions: [{ id: 'webhook', url: 'https://hooks.example.com/a', secret: '' }] }).actions).toEqual([{ id: 'webhook', url: 'https://hooks.example.com/a' }]);
+  });
+
   it('says what it cannot take', () => {
     const problems = (body: unknown) => {
       try {

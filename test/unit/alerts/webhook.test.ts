@@ -92,6 +92,11 @@ describe('alertChannels', () => {
     expect(alertChannelKeys(r)).toEqual(keys);
   });
 
+  it('carries a webhook’s signing secret to its channel', () => {
+    const r = rule({ actions: [{ id: 'webhook', url: 'https://chat.example.com/x', secret: 's'.repeat(20) }, { id: 'webhook', url: 'https://chat.example.com/y' }] });
+    expect(alertChannels(r, []).map((c) => (c.kind === 'webhook' ? c.secret : undefined))).toEqual(['s'.repeat(20), undefined]);
+  });
+
   it('has no email channel when nobody would receive it', () => {
     const r = rule({ actions: [{ id: 'email', targetType: 'members' }, { id: 'webhook', url: 'https://chat.example.com/x' }] });
     expect(alertChannels(r, []).map((c) => c.kind)).toEqual(['webhook']);

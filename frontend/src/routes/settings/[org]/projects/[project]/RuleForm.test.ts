@@ -50,6 +50,7 @@ describe('RuleForm', () => {
     await fireEvent.input(screen.getByRole('textbox', { name: 'Tag value' }), { target: { value: 'payments' } });
     await fireEvent.input(screen.getByRole('combobox', { name: 'Email these addresses' }), { target: { value: 'a@example.com, b@example.com' } });
     await fireEvent.input(screen.getByRole('textbox', { name: /Post to a webhook/ }), { target: { value: 'https://hooks.example.com/x' } });
+    await fireEvent.input(screen.getByRole('textbox', { name: /signing secret/ }), { target: { value: 'sixteen-chars-secret' } });
     await fireEvent.submit(screen.getByRole('form', { name: 'New alert rule' }));
     expect(saved).toHaveLength(1);
     expect(saved[0]).toEqual({
@@ -65,7 +66,7 @@ describe('RuleForm', () => {
         { id: IDS.email, targetType: 'IssueOwners', fallthroughType: 'AllMembers' },
         { id: IDS.email, targetType: 'Member', targetIdentifier: 'a@example.com' },
         { id: IDS.email, targetType: 'Member', targetIdentifier: 'b@example.com' },
-        { id: IDS.webhook, service: 'webhooks', url: 'https://hooks.example.com/x' },
+        { id: IDS.webhook, service: 'webhooks', url: 'https://hooks.example.com/x', secret: 'sixteen-chars-secret' },
       ],
       frequency: 30,
       environment: 'production',

@@ -60,6 +60,8 @@ export interface RuleFormState {
   /** Comma- or space-separated addresses. */
   addresses: string;
   webhookUrl: string;
+  /** Signs each POST (HMAC-SHA256 of the body, `Sentry-Hook-Signature`); '' = unsigned. */
+  webhookSecret: string;
   /** Minutes between alerts for one issue. */
   frequency: number;
   enabled: boolean;
@@ -81,6 +83,7 @@ export function emptyForm(): RuleFormState {
     emailMembers: true,
     addresses: '',
     webhookUrl: '',
+    webhookSecret: '',
     frequency: 30,
     enabled: true,
   };
@@ -114,7 +117,10 @@ export function formFromRule(rule: AlertRule): { form: RuleFormState; extra: { f
   for (const a of rule.actions) {
     if (a.id === IDS.email && a['targetType'] === 'IssueOwners') form.emailMembers = true;
     else if (a.id === IDS.email && a['targetType'] === 'Member') addresses.push(str(a['targetIdentifier']));
-    else if (a.id === IDS.webhook && form.webhookUrl === '' && typeof a['url'] === 'string') form.webhookUrl = a['url'];
+    else if (a.id === IDS.webhook && form.webhookUrl === '' && typeof a['url'] === 'string') {
+      form.webhookUrl = a['url'];
+      form.webhookSecret = str(a['secret']);
+    }
     else extra.actions.push(a);
   }
   form.addresses = addresses.join(', ');
@@ -137,7 +143,11 @@ export function ruleFromForm(form: RuleFormState, extra: { filters: RuleItem[]; 
   const actions: RuleItem[] = [];
   if (form.emailMembers) actions.push({ id: IDS.email, targetType: 'IssueOwners', fallthroughType: 'AllMembers' });
   for (const address of form.addresses.split(/[\s,;]+/).filter(Boolean)) actions.push({ id: IDS.email, targetType: 'Member', targetIdentifier: address });
-  if (form.webhookUrl.trim() !== '') actions.push({ id: IDS.webhook, service: 'webhooks', url: form.webhookUrl.trim() });
+  if (form.webhookUrl.trim() !== '') {
+    const hook: RuleItem = { id: IDS.webhook, service: 'webhooks', url: form.webhookUrl.trim() };
+    if (form.webhookSecret.trim() !== '') hook['secret'] = form.webhookSecret.trim();
+    actions.push(hook);
+  }
   actions.push(...extra.actions);
   return {
     name: form.name.trim(),
