@@ -111,6 +111,10 @@ export function releaseJson(version: string, rows: ReleaseHealth[], project: Pro
           sessionsErrored: Math.max(0, errored - crashed - abnormal),
           crashFreeSessions: crashFreeRate(total, crashed),
           healthySessions: Math.max(0, total - errored),
+          // Users are not counted (a distinct count per release would cost a write per user): null, as Sentry
+          // answers for data it does not have.
+          totalUsers: null,
+          crashFreeUsers: null,
           byEnvironment: Object.fromEntries(rows.map((r) => [r.environment, { totalSessions: r.started, sessionsCrashed: r.crashed, sessionsErrored: r.errored, sessionsAbnormal: r.abnormal, crashFreeSessions: crashFreeRate(r.started, r.crashed) }])),
         },
       },
