@@ -485,6 +485,7 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     await shoot('keyboard-help');
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'detached' });
+    expect(await help.count()).toBe(0);
   });
 
   it('fits a phone: no sideways scrolling on the list, the issue and settings', async () => {

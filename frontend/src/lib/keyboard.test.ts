@@ -45,6 +45,14 @@ describe('keyboard shortcuts', () => {
     expect(press('q').handled).toBe(false);
   });
 
+  it('follows a link bound to a key, such as p for the older event', () => {
+    document.body.innerHTML = `<a href="#older" data-shortcut="p">Older</a>`;
+    const onClick = vi.fn((e: Event) => e.preventDefault());
+    document.querySelector('a')!.addEventListener('click', onClick);
+    expect(press('p').handled).toBe(true);
+    expect(onClick).toHaveBeenCalledTimes(1);
+  });
+
   it('leaves keys alone while the user types, and Escape leaves the field', () => {
     document.body.innerHTML = `<input id="q" /><button data-shortcut="r">Resolve</button>`;
     const input = document.querySelector('input')!;

@@ -43,7 +43,8 @@ export function handleShortcut(e: KeyboardEvent, doc: Document = document): bool
     return true;
   }
   if (e.key.length === 1 && /^[a-z]$/.test(e.key)) {
-    const button = [...doc.querySelectorAll<HTMLButtonElement>(`[data-shortcut="${e.key}"]`)].find((b) => !b.disabled);
+    // Buttons and links alike; a disabled button is skipped.
+    const button = [...doc.querySelectorAll<HTMLElement>(`[data-shortcut="${e.key}"]`)].find((b) => !(b instanceof HTMLButtonElement && b.disabled));
     if (button) {
       button.click();
       e.preventDefault();

@@ -77,6 +77,8 @@ describe('EventView', () => {
     expect(screen.getByRole('link', { name: 'Older' }).getAttribute('href')).toBe('/organizations/acme/issues/1/events/e0e0/');
     expect(screen.getByRole('link', { name: 'Latest' }).getAttribute('href')).toBe('/organizations/acme/issues/1/events/latest/');
     expect((screen.getByRole('button', { name: 'Newer' }) as HTMLButtonElement).disabled).toBe(true);
+    // p steps to the older event (the keyboard help lists it).
+    expect(screen.getByRole('link', { name: 'Older' }).getAttribute('data-shortcut')).toBe('p');
   });
 
   it('shows the raw event JSON, unknown entries included, as text', async () => {
