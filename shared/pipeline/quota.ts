@@ -120,8 +120,8 @@ export class OutcomeBuffer {
     this.lastFlush = now();
   }
 
-  add(projectId: string, outcome: OutcomeKind, category: string, reason: string, quantity = 1): void {
-    const bucket = `${projectId}|${dayOf(this.now())}`;
+  add(projectId: string, outcome: OutcomeKind, category: string, reason: string, quantity = 1, day = dayOf(this.now())): void {
+    const bucket = `${projectId}|${day}`;
     const counts = this.pending.get(bucket) ?? new Map<string, OutcomeCount>();
     const key = `${outcome}|${category}|${reason}`;
     const entry = counts.get(key);
@@ -145,7 +145,8 @@ export class OutcomeBuffer {
       try {
         await this.store.addOutcomes(projectId, day, [...counts.values()]);
       } catch (error) {
-        for (const c of counts.values()) this.add(projectId, c.outcome, c.category, c.reason, c.quantity);
+        // Kept under the day they happened, for the next flush.
+        for (const c of counts.values()) this.add(projectId, c.outcome, c.category, c.reason, c.quantity, day);
         throw error;
       }
     }

@@ -269,22 +269,17 @@ describe('ingest under a limit', () => {
   it('keeps the counts of a failed write for the next flush', async () => {
     let fail = true;
     const store = new MemoryIntake();
-    const buffer = new OutcomeBuffer(
-      {
-        addOutcomes: async (p, d, o) => {
-          if (fail) throw new Error('down');
-          await store.addOutcomes(p, d, o);
-        },
-      },
-      0,
-      () => T0,
-    );
+    let clock = T0;
+    const buffer = new OutcomeBuffer({ addOutcomes: (p, d, o) => (fail ? Promise.reject(new Error('down')) : store.addOutcomes(p, d, o)) }, 0, () => clock);
     buffer.add('1', 'rate_limited', 'error', 'project_quota', 2);
     await expect(buffer.flush()).rejects.toThrow('down');
+    // The write succeeds the next day: the counts keep the day they happened.
+    clock = T0 + 86_400_000;
     fail = false;
     buffer.add('1', 'rate_limited', 'error', 'project_quota', 1);
     await buffer.flush();
     expect(store.total({ outcome: 'rate_limited' })).toBe(3);
+    expect(store.outcomes.map((o) => [o.day, o.quantity]).sort()).toEqual([['2026-11-24', 2], ['2026-11-25', 1]]);
   });
 });
 
