@@ -141,7 +141,14 @@ export function registerOrgRoutes({ route, deps, org, project, visible }: Regist
   });
 
   route('GET', '/organizations/{org}/members/{memberId}', 'member:read', async (_req, p, principal) => {
-    return ok(memberJson(await memberOf(org(principal, p['org']!), p['memberId']!)));
+    const orgSlug = org(principal, p['org']!);
+    // Sentry's `me`: the caller's own membership (its role decides what the portal offers).
+    if (p['memberId'] === 'me') {
+      const mine = self(principal, orgSlug);
+      if (!mine) throw new NotFoundError('this caller is not a member (an installation token)');
+      return ok(memberJson(mine));
+    }
+    return ok(memberJson(await memberOf(orgSlug, p['memberId']!)));
   });
 
   route('PUT', '/organizations/{org}/members/{memberId}', 'member:admin', async (req, p, principal) => {

@@ -297,6 +297,15 @@ describe('members, teams and tokens', () => {
     expect((await call('GET', '/organizations/', 'frt_tenancy_gina')).status).toBe(401);
   });
 
+  it("answers a member's own membership at members/me, and none for an installation token", async () => {
+    const me = await call('GET', '/organizations/ferret/members/me/', tokens.bob);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: ids.bob, email: 'bob@example.com', orgRole: 'member' });
+    const store = new DynamoStore(LOCAL_NAMES.table);
+    await store.putToken({ hash: hashToken('frt_tenancy_installation'), userId: 'ci', scopes: ['org:read', 'member:read'], orgSlug: 'ferret', label: 'ci' });
+    expect((await call('GET', '/organizations/ferret/members/me/', 'frt_tenancy_installation')).status).toBe(404);
+  });
+
   it('refuses a second membership for the same email (409)', async () => {
     const again = await apiSend(stack, 'POST', '/organizations/ferret/members/', { email: 'Alice@Example.com' });
     expect(again.status).toBe(409);

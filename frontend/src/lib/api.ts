@@ -145,6 +145,7 @@ export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
   return {
     organizations: () => json<Organization[]>('GET', '/organizations/'),
     members: (org: string) => json<Member[]>('GET', `/organizations/${enc(org)}/members/`),
+    member: (org: string, id: string) => json<Member>('GET', `/organizations/${enc(org)}/members/${enc(id)}/`),
     inviteMember: (org: string, body: { email: string; orgRole: OrgRole; teams: string[] }) => json<Member>('POST', `/organizations/${enc(org)}/members/`, body),
     updateMember: (org: string, id: string, body: { orgRole?: OrgRole; teams?: string[] }) => json<Member>('PUT', `/organizations/${enc(org)}/members/${enc(id)}/`, body),
     removeMember: (org: string, id: string) => json<void>('DELETE', `/organizations/${enc(org)}/members/${enc(id)}/`),
