@@ -45,8 +45,12 @@ export async function ensureDefaults(
     project = (await createProjectWithKey(deps, { orgSlug: DEFAULT_ORG, name: 'Default', slug: DEFAULT_PROJECT, now })).project;
   }
   const keys = await deps.projects.listKeys(project.id);
-  const key = keys.find((k) => k.isActive) ?? keys[0];
-  if (!key) throw new Error(`project ${project.id} has no DSN key`);
+  let key = keys.find((k) => k.isActive) ?? keys[0];
+  if (!key) {
+    // Every key was revoked in the portal: the installation still needs a DSN to print.
+    key = { publicKey: randomBytes(16).toString('hex'), projectId: project.id, label: 'Default', isActive: true, dateCreated: now.toISOString() };
+    await deps.projects.putKey(key);
+  }
   const installation: Installation = { orgSlug: DEFAULT_ORG, projectId: project.id, projectSlug: project.slug, publicKey: key.publicKey };
 
   const members = deps.members;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
-import { apiGet } from '../helpers/api.ts';
+import { apiGet, apiSend } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ferret-start-'));
@@ -69,6 +69,30 @@ describe('npm start', () => {
     expect(survivor).toMatchObject({ count: '1', level: 'warning' });
     const event = await apiGet({ url: again.portalUrl, token: again.token }, `/organizations/ferret/issues/${survivor.id}/events/latest/`);
     expect(event.body.eventID).toBe('a'.repeat(32));
+    await stop(second.child);
+  });
+
+  it('starts with a new DSN key after every key was revoked in the portal', async () => {
+    const first = await start();
+    const local = JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8'));
+    const api = { url: local.portalUrl, token: local.token };
+    for (const key of (await apiGet<any[]>(api, '/projects/ferret/default/keys/')).body) {
+      expect((await apiSend(api, 'DELETE', `/projects/ferret/default/keys/${key.id}/`)).status).toBe(204);
+    }
+    expect((await apiGet<any[]>(api, '/projects/ferret/default/keys/')).body).toEqual([]);
+    await stop(first.child);
+
+    const second = await start();
+    const again = JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8'));
+    expect(again.dsn).not.toBe(local.dsn);
+    expect(second.output()).toContain(again.dsn);
+    const dsn = new URL(again.dsn);
+    const res = await fetch(`${dsn.protocol}//${dsn.host}/api${dsn.pathname}/store/?sentry_key=${dsn.username}&sentry_version=7`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'through the new key', platform: 'other' }),
+    });
+    expect(res.status).toBe(200);
     await stop(second.child);
   });
 });
