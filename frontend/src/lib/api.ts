@@ -152,7 +152,7 @@ export function createApi({ baseUrl, token, fetch: fetchImpl }: ApiOptions) {
     teams: (org: string) => json<Team[]>('GET', `/organizations/${enc(org)}/teams/`),
     createTeam: (org: string, body: { name: string; slug?: string }) => json<Team>('POST', `/organizations/${enc(org)}/teams/`, body),
     apiTokens: () => json<ApiToken[]>('GET', '/api-tokens/'),
-    createApiToken: (body: { name: string; scopes: string[]; organization?: string }) => json<NewApiToken>('POST', '/api-tokens/', body),
+    createApiToken: (body: { name: string; scopes: string[]; organization?: string; expiresAt?: string }) => json<NewApiToken>('POST', '/api-tokens/', body),
     revokeApiToken: (id: string) => json<void>('DELETE', `/api-tokens/${enc(id)}/`),
 
     projects: (org: string) => json<Project[]>('GET', `/organizations/${enc(org)}/projects/${qs({ statsPeriod: '24h' })}`),
