@@ -42,6 +42,11 @@ export async function ensureDefaults(
   }
   let project = await deps.projects.getProjectBySlug(DEFAULT_ORG, DEFAULT_PROJECT);
   if (!project) {
+    // The default project may have been renamed in the portal: the first project made stays the default.
+    const existing = await deps.projects.listProjects(DEFAULT_ORG);
+    project = existing.sort((a, b) => Number(a.id) - Number(b.id))[0];
+  }
+  if (!project) {
     project = (await createProjectWithKey(deps, { orgSlug: DEFAULT_ORG, name: 'Default', slug: DEFAULT_PROJECT, now })).project;
   }
   const keys = await deps.projects.listKeys(project.id);

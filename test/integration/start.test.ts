@@ -93,6 +93,17 @@ describe('npm start', () => {
       body: JSON.stringify({ message: 'through the new key', platform: 'other' }),
     });
     expect(res.status).toBe(200);
+
+    // Renamed in the portal, the default project stays the default across a restart: no second one appears.
+    const api2 = { url: again.portalUrl, token: again.token };
+    expect((await apiSend(api2, 'PUT', '/projects/ferret/default/', { slug: 'main-app', name: 'Main app' })).status).toBe(200);
     await stop(second.child);
+    const third = await start();
+    const last = JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8'));
+    expect(last.dsn.split('@')[0]).toBe(again.dsn.split('@')[0]);
+    expect(last.project).toBe('main-app');
+    const slugs = (await apiGet<any[]>({ url: last.portalUrl, token: last.token }, '/organizations/ferret/projects/')).body.map((p) => p.slug);
+    expect(slugs).toEqual(['main-app']);
+    await stop(third.child);
   });
 });
