@@ -16,7 +16,7 @@ import { firingReason, suppressionExpiry, type AlertReason, type AlertRule, type
 import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
 import { renderAlertEmail } from '../alerts/email.ts';
 import { webhookPayload } from '../alerts/webhook.ts';
-import { DEFAULT_RETENTION_DAYS, FUNCTIONS } from '../infra.ts';
+import { DEFAULT_RETENTION_DAYS, FUNCTIONS, QUEUE } from '../infra.ts';
 import { LEVELS, type Issue, type Member, type NormalizedEvent, type OutcomeCount, type Project, type ProjectKey, type QueueMessage } from '../model.ts';
 import type { AlertStore, AppliedKind, BlobStore, EventQueue, EventStore, IntakeStore, IssueDelta, IssueStore, Mailer, ProjectStore, WebhookSender } from '../ports.ts';
 import { projectMemberEmails } from '../api/access.ts';
@@ -327,9 +327,12 @@ export function createGrouper(deps: GroupDeps) {
         const headers = webhookHeaders(channel.key, issue.id, token, nowMs);
         if (channel.secret !== undefined) headers['sentry-hook-signature'] = createHmac('sha256', channel.secret).update(body, 'utf8').digest('hex');
         const outcome = await deps.webhooks!.post({ url: channel.url, body, headers });
-        if (!outcome.ok && outcome.retry) throw new Error(`webhook ${redactUrl(channel.url)} failed: ${outcome.reason}`);
+        // A receiver still failing when the event is this old would send the message to the dead-letter
+        // queue on a later delivery: give up on it here instead (logged), and let the batch finish.
+        const ageMs = nowMs - event.received * 1000;
+        if (!outcome.ok && outcome.retry && !(ageMs > WEBHOOK_GIVE_UP_MS)) throw new Error(`webhook ${redactUrl(channel.url)} failed: ${outcome.reason}`);
         if (!outcome.ok) {
-          log({ msg: 'webhook refused, not retried', rule: rule.id, issue: issue.id, url: redactUrl(channel.url), reason: outcome.reason });
+          log({ msg: outcome.retry ? 'webhook given up after retries' : 'webhook refused, not retried', rule: rule.id, issue: issue.id, url: redactUrl(channel.url), reason: outcome.reason });
           await deps.alerts.markAlertSent(channel.key, issue.id, token);
           return;
         }
@@ -509,6 +512,14 @@ function userKey(event: NormalizedEvent): string | undefined {
  * workers).
  */
 const SEND_IN_FLIGHT_MS = (FUNCTIONS.group.timeoutSeconds + 5) * 1000;
+
+/**
+ * A webhook that still fails once its event is this old is given up: one
+ * delivery before the queue would move the message to the dead-letter queue
+ * (deliveries come a visibility timeout apart), so a broken chat receiver
+ * neither loses the batch's other work nor fills the dead-letter queue.
+ */
+const WEBHOOK_GIVE_UP_MS = QUEUE.visibilityTimeoutSeconds * (QUEUE.maxReceiveCount - 2) * 1000;
 
 /** Claims in flight per issue group: DynamoDB takes them in parallel; bounded to stay under the SDK's sockets. */
 const CLAIM_CONCURRENCY = 16;

@@ -13,6 +13,7 @@ import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import type { AlertRule } from '#shared/alerts/rules.ts';
+import { QUEUE } from '#shared/infra.ts';
 import type { GroupDeps } from '#shared/pipeline/group.ts';
 import type { Mail } from '#shared/ports.ts';
 import { bugEvent, record } from '../unit/pipeline/events.ts';
@@ -131,6 +132,48 @@ describe('frequency conditions', () => {
     expect(await g(by('eve'))).toEqual([]);
     expect(ours()).toHaveLength(1);
     expect(ours()[0]!.text).toContain('affected more than 2 users in 5 minutes');
+    await store.deleteRule(projectId, rule.id);
+  });
+});
+
+describe('a webhook that keeps failing', () => {
+  it('is retried through the queue, then given up before the message would reach the dead-letter queue', async () => {
+    const rule: AlertRule = {
+      id: 'broken-hook',
+      projectId: stack.installation.projectId,
+      name: 'Post to a broken receiver',
+      actionMatch: 'any',
+      conditions: [{ id: 'first_seen' }],
+      filters: [{ id: 'tag', key: 'drill', value: 'broken' }],
+      actions: [{ id: 'webhook', url: 'https://chat.example.com/hooks/broken' }],
+      frequencyMinutes: 30,
+      enabled: true,
+      dateCreated: new Date(T0).toISOString(),
+    };
+    await store.putRule(rule);
+    const clock = { now: Date.now() };
+    const posts: string[] = [];
+    const logs: Array<Record<string, unknown>> = [];
+    const g = clockGrouper(clock, [], {
+      webhooks: { post: async (req) => (posts.push(req.url), { ok: false, retry: true, reason: 'HTTP 503' }) },
+      log: (entry) => void logs.push(entry),
+    });
+    const records = [record(projectId, { ...bugEvent({ bug: 'brokenhook', timestamp: clock.now / 1000 }), tags: { drill: 'broken' } })];
+    // Deliveries come a visibility timeout apart; the ones inside the limit fail and are retried.
+    for (const delivery of [0, 1, 2]) {
+      clock.now += delivery === 0 ? 0 : QUEUE.visibilityTimeoutSeconds * 1000;
+      expect(await g(records)).toHaveLength(1);
+    }
+    expect(posts).toHaveLength(3);
+    // The delivery before the last one the queue allows gives up, and the batch finishes.
+    clock.now += QUEUE.visibilityTimeoutSeconds * 1000 + 1000;
+    expect(await g(records)).toEqual([]);
+    expect(posts).toHaveLength(4);
+    expect(logs.some((l) => l['msg'] === 'webhook given up after retries')).toBe(true);
+    clock.now += QUEUE.visibilityTimeoutSeconds * 1000;
+    expect(await g(records)).toEqual([]);
+    expect(posts).toHaveLength(4);
+    expect((await issueOf('brokenhook')).count).toBe(1);
     await store.deleteRule(projectId, rule.id);
   });
 });
