@@ -270,6 +270,8 @@ export interface StoredAttachment {
   /** Key in the payload bucket. */
   blobKey: string;
   dateCreated: string;
+  /** The issue of the event, when it was grouped before the attachment was recorded. */
+  issueId?: string;
 }
 
 /** A user's comment on an error: legacy `user_report` items and the `feedback` event of newer SDKs. */

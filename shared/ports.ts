@@ -308,6 +308,8 @@ export interface UsageStore {
 export interface AttachmentStore {
   putAttachment(attachment: StoredAttachment, expiresAt: number): Promise<void>;
   listAttachments(projectId: string, eventId: string): Promise<StoredAttachment[]>;
+  /** Newest first: the attachments of an issue's events (those recorded once the event was grouped). */
+  listIssueAttachments(issueId: string, limit: number): Promise<StoredAttachment[]>;
   /** The issue an event was counted on (also for events not stored in full). */
   eventIssueId(projectId: string, eventId: string): Promise<string | undefined>;
 }
@@ -317,6 +319,8 @@ export interface FeedbackStore {
   putFeedback(feedback: UserFeedback, expiresAt: number): Promise<boolean>;
   /** Counts one more report on the issue (`userReportCount`); a missing issue is left alone. */
   countIssueFeedback(issueId: string): Promise<void>;
+  /** Links feedback that arrived before its event to the event's issue; true only for the call that linked it. */
+  linkFeedback(feedback: UserFeedback, issueId: string): Promise<boolean>;
   /** Newest first. */
   listProjectFeedback(projectId: string, limit: number): Promise<UserFeedback[]>;
   /** Newest first. */

@@ -165,9 +165,19 @@ export class DynamoIntakeStore implements IntakeStore {
   // ---- attachments ----
 
   async putAttachment(a: StoredAttachment, expiresAt: number): Promise<void> {
-    await this.doc.send(
-      new PutCommand({ TableName: this.table, Item: { pk: `EVENT#${a.projectId}#${a.eventId}`, sk: `ATTACH#${a.id}`, ...a, expiresAt } }),
+    const item: Item = { pk: `EVENT#${a.projectId}#${a.eventId}`, sk: `ATTACH#${a.id}`, ...a, expiresAt };
+    if (a.issueId) Object.assign(item, { gsi1pk: `ISSUE#${a.issueId}#ATTACH`, gsi1sk: `${a.dateCreated}#${a.id}` });
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+  }
+
+  async listIssueAttachments(issueId: string, limit: number): Promise<StoredAttachment[]> {
+    const out = await this.doc.send(
+      new QueryCommand({ TableName: this.table, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': `ISSUE#${issueId}#ATTACH` }, ScanIndexForward: false, Limit: limit }),
     );
+    const now = Date.now() / 1000;
+    return (out.Items ?? [])
+      .filter((i) => !(typeof i['expiresAt'] === 'number' && i['expiresAt'] < now))
+      .map(({ pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, expiresAt: _e, ...a }) => a as unknown as StoredAttachment);
   }
 
   async listAttachments(projectId: string, eventId: string): Promise<StoredAttachment[]> {
@@ -178,7 +188,7 @@ export class DynamoIntakeStore implements IntakeStore {
     const now = Date.now() / 1000;
     return items
       .filter((i) => !(typeof i['expiresAt'] === 'number' && i['expiresAt'] < now))
-      .map(({ pk: _pk, sk: _sk, expiresAt: _e, ...a }) => a as unknown as StoredAttachment)
+      .map(({ pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, expiresAt: _e, ...a }) => a as unknown as StoredAttachment)
       .sort((x, y) => x.dateCreated.localeCompare(y.dateCreated) || x.name.localeCompare(y.name));
   }
 
@@ -195,6 +205,24 @@ export class DynamoIntakeStore implements IntakeStore {
     if (f.issueId) Object.assign(item, { gsi1pk: `ISSUE#${f.issueId}#FEEDBACK`, gsi1sk: `${f.dateCreated}#${f.id}` });
     const out = await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ReturnValues: 'ALL_OLD' }));
     return out.Attributes === undefined;
+  }
+
+  async linkFeedback(f: UserFeedback, issueId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `PROJECT#${f.projectId}`, sk: `FEEDBACK#${f.id}` },
+          UpdateExpression: 'SET issueId = :i, gsi1pk = :g, gsi1sk = :s',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(issueId)',
+          ExpressionAttributeValues: { ':i': issueId, ':g': `ISSUE#${issueId}#FEEDBACK`, ':s': `${f.dateCreated}#${f.id}` },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   async countIssueFeedback(issueId: string): Promise<void> {

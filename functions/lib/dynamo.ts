@@ -39,7 +39,8 @@
  *   PROJECT#{id} / FEEDBACK#{id}           user feedback (gsi2: PROJECT#{id}#FEEDBACK / date#id;
  *                                          gsi1: ISSUE#{issueId}#FEEDBACK / date#id when its event is known; TTL)
  *   PROJECT#{id} / RELEASE#{release}#ENV#{env}  session counts: started, errored, crashed, abnormal
- *   EVENT#{projectId}#{eventId} / ATTACH#{id}   attachment record; the bytes are in the payload bucket (TTL)
+ *   EVENT#{projectId}#{eventId} / ATTACH#{id}   attachment record; the bytes are in the payload bucket
+ *                                          (gsi1: ISSUE#{issueId}#ATTACH / date#id when its event is grouped; TTL)
  *   SESSION#{projectId}#{sid} / SESSION    states a session with errors reached, so each counts once (TTL)
  *   KEY#{publicKey} / USAGE#{window}#{slot}  accepted events of a key in one window of its rate limit (TTL)
  */

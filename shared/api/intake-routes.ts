@@ -127,7 +127,9 @@ export function releaseJson(version: string, rows: ReleaseHealth[], project: Pro
  * feedback about it (Sentry's `userReport`; `userReports` lists them all).
  */
 export async function eventExtras(intake: IntakeStore, projectId: string, issueId: string, eventId: string) {
-  const [attachments, feedback] = await Promise.all([intake.listAttachments(projectId, eventId), intake.listIssueFeedback(issueId, 100)]);
+  // The issue's reports, and the project's newest (a report that came before its event is not linked yet).
+  const [attachments, onIssue, recent] = await Promise.all([intake.listAttachments(projectId, eventId), intake.listIssueFeedback(issueId, 100), intake.listProjectFeedback(projectId, 100)]);
+  const feedback = [...new Map([...onIssue, ...recent].map((f) => [f.id, f])).values()];
   const reports = feedback.filter((f) => f.eventId === eventId).map((f) => userReportJson(f));
   return { attachments: attachments.map(attachmentJson), userReport: reports[0] ?? null, userReports: reports };
 }
@@ -168,14 +170,33 @@ export function registerIntakeRoutes(ctx: IntakeRouteContext, deps: { intake: In
     };
   });
 
+  route('GET', '/organizations/{org}/issues/{id}/attachments', 'event:read', async (_req, p, principal) => {
+    const { issue } = await ctx.issueOf(principal, p['org']!, p['id']!);
+    return ok((await deps.intake.listIssueAttachments(issue.id, 100)).map(attachmentJson));
+  });
+
+  /**
+   * Feedback can arrive before its event (SDKs send them apart, and they may land in different
+   * batches): such reports are linked to the event's issue when feedback is next read.
+   */
+  const linkPending = async (projectId: string) => {
+    for (const f of await deps.intake.listProjectFeedback(projectId, 100)) {
+      if (f.issueId || !f.eventId) continue;
+      const issueId = await deps.intake.eventIssueId(projectId, f.eventId);
+      if (issueId && (await deps.intake.linkFeedback(f, issueId))) await deps.intake.countIssueFeedback(issueId);
+    }
+  };
+
   route('GET', '/projects/{org}/{project}/user-feedback', 'event:read', async (req, p, principal) => {
     const proj = await ctx.project(principal, p['org']!, p['project']!);
+    await linkPending(proj.id);
     const limit = Math.min(100, Math.max(1, Number.parseInt(req.query['per_page'] ?? req.query['limit'] ?? '100', 10) || 100));
     return ok((await deps.intake.listProjectFeedback(proj.id, limit)).map((f) => userReportJson(f)));
   });
 
   route('GET', '/organizations/{org}/issues/{id}/user-reports', 'event:read', async (_req, p, principal) => {
     const { issue } = await ctx.issueOf(principal, p['org']!, p['id']!);
+    await linkPending(issue.projectId);
     const reports = await deps.intake.listIssueFeedback(issue.id, 100);
     return ok(reports.map((f) => userReportJson(f, { id: issue.id, shortId: issue.shortId, title: issue.title })));
   });

@@ -230,6 +230,10 @@ export async function recordIntake(store: IntakeStore, intakes: MessageIntake[],
   for (const intake of intakes) {
     const expiresAt = nowS + retentionDays(intake.projectId) * 86_400;
     for (const a of intake.attachments) {
+      if (!a.issueId) {
+        const issueId = await store.eventIssueId(intake.projectId, a.eventId);
+        if (issueId) a.issueId = issueId;
+      }
       await store.putAttachment(a, expiresAt);
       addOutcomes(intake.projectId, [{ outcome: 'accepted', category: 'attachment', reason: '', quantity: a.size }]);
     }

@@ -87,6 +87,7 @@ const routes = (): Array<[method: string, path: string, body?: unknown]> => [
   ['GET', `/organizations/ferret/issues/${issueId}/events/?query=level:error`],
   ['GET', `/organizations/ferret/issues/${issueId}/stats/?period=24h`],
   ['GET', `/projects/ferret/default/events/${eventId}/attachments/`],
+  ['GET', `/organizations/ferret/issues/${issueId}/attachments/`],
   ['GET', '/projects/ferret/default/user-feedback/'],
   ['GET', `/organizations/ferret/issues/${issueId}/user-reports/`],
   ['GET', '/projects/ferret/default/releases/'],

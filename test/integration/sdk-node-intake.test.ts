@@ -88,6 +88,10 @@ describe('@sentry/node beside errors', () => {
     const text = await fetch(`${stack.url}/api/0/projects/ferret/default/events/${out.eventId}/attachments/${txt.id}/?download=1`, { headers: { authorization: `Bearer ${stack.token}` } });
     expect(await text.text()).toBe('first line\nsecond line\n');
 
+    // The issue lists its events' attachments too.
+    const onIssue = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issueId}/attachments/`);
+    expect(onIssue.body.map((a) => [a.name, a.event_id]).sort()).toEqual([['notes.txt', out.eventId], ['report.bin', out.eventId]]);
+
     const missing = await apiGet(stack, `/projects/ferret/default/events/${out.eventId}/attachments/nope/?download=1`);
     expect(missing.status).toBe(404);
   });

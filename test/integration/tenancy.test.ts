@@ -93,6 +93,7 @@ const cases = (): Case[] => [
   { method: 'DELETE', path: '/projects/ferret/default/teams/ferret/', kind: 'project', adminOnly: true },
   { method: 'GET', path: `/projects/ferret/default/events/${ids.event}/attachments/`, kind: 'project' },
   { method: 'GET', path: `/projects/ferret/default/events/${ids.event}/attachments/${ids.attachment}/`, kind: 'project' },
+  { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/attachments/`, kind: 'project' },
   { method: 'GET', path: '/projects/ferret/default/user-feedback/', kind: 'project' },
   { method: 'GET', path: `/organizations/ferret/issues/${ids.issue}/user-reports/`, kind: 'project' },
   { method: 'GET', path: '/projects/ferret/default/releases/', kind: 'project' },

@@ -123,6 +123,35 @@ describe('feedback', () => {
   });
 });
 
+describe('feedback that arrives before its event', () => {
+  it('is linked to the issue, and counted on it once, when feedback is next read', async () => {
+    const { registerIntakeRoutes } = await import('#shared/api/intake-routes.ts');
+    const store = new MemoryIntake();
+    await recordIntake(store, [readIntake('m', message([json('feedback', { event_id: 'f'.repeat(32), contexts: { feedback: { message: 'early', associated_event_id: EVENT_ID } } })]))], new Map(), () => 90, T0);
+    expect([...store.feedback.values()][0]?.issueId).toBeUndefined();
+    // The event is grouped later, on issue 77.
+    store.eventIssues.set(`1/${EVENT_ID}`, '77');
+    const handlers = new Map<string, (...a: any[]) => Promise<any>>();
+    const project = { id: '1', slug: 'p', orgSlug: 'o' } as any;
+    registerIntakeRoutes(
+      {
+        route: (method, path, _scope, handler) => void handlers.set(`${method} ${path}`, handler),
+        org: (_p, s) => s,
+        project: async () => project,
+        issueOf: async () => ({ issue: { id: '77', projectId: '1', shortId: 'P-1', title: 't' } as any, project }),
+        listProjects: async () => [project],
+        now: () => new Date(T0),
+      },
+      { intake: store, blobs: { put: async () => undefined, get: async () => new Uint8Array() } },
+    );
+    const principal = { orgs: ['o'], userId: 'u', scopes: [] };
+    const read = () => handlers.get('GET /organizations/{org}/issues/{id}/user-reports')!({ query: {}, multiQuery: {} }, { org: 'o', id: '77' }, principal);
+    expect((await read()).body.map((r: any) => r.comments)).toEqual(['early']);
+    await read();
+    expect(store.issueFeedbackCounts.get('77')).toBe(1);
+  });
+});
+
 describe('attachments', () => {
   it('are recorded under the event they came with, with their size and the S3 key', () => {
     const intake = readIntake('m', message([{ type: 'attachment', headers: { filename: 'a.txt', content_type: 'text/plain', event_id: EVENT_ID }, ref: 'attachments/1/x/uuid-1', size: 5 }]));

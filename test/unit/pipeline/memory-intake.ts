@@ -59,6 +59,9 @@ export class MemoryIntake implements IntakeStore {
   async listAttachments(projectId: string, eventId: string) {
     return this.attachments.filter((a) => a.projectId === projectId && a.eventId === eventId);
   }
+  async listIssueAttachments(issueId: string) {
+    return this.attachments.filter((a) => a.issueId === issueId);
+  }
   async eventIssueId(projectId: string, eventId: string) {
     return this.eventIssues.get(`${projectId}/${eventId}`);
   }
@@ -68,6 +71,12 @@ export class MemoryIntake implements IntakeStore {
     const fresh = !this.feedback.has(`${f.projectId}/${f.id}`);
     this.feedback.set(`${f.projectId}/${f.id}`, { ...f });
     return fresh;
+  }
+  async linkFeedback(f: UserFeedback, issueId: string) {
+    const held = this.feedback.get(`${f.projectId}/${f.id}`);
+    if (!held || held.issueId) return false;
+    held.issueId = issueId;
+    return true;
   }
   async countIssueFeedback(issueId: string) {
     this.writes.push('countIssueFeedback');
