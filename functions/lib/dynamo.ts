@@ -145,6 +145,9 @@ async function mapInChunks<T>(items: T[], size: number, fn: (item: T) => Promise
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
+/** The project attributes the settings API writes (`PUT /projects/{org}/{project}/`). */
+const PROJECT_SETTINGS = ['name', 'slug', 'platform', 'retentionDays', 'rateLimitPerMinute', 'monthlyQuota', 'storeIp', 'sensitiveFields', 'safeFields'] as const satisfies ReadonlyArray<keyof Project>;
+
 /** Issues whose hourly counts one project's 24 h series reads at a time. */
 const PROJECT_STATS_CONCURRENCY = 8;
 /** Minute counters live a day; hourly counts a little over the 30-day chart. */
@@ -282,14 +285,36 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         throw e;
       }
     }
-    // A whole-item put: the project item holds only the domain object and its index keys.
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `PROJECT#${project.id}`, sk: 'PROJECT', gsi1pk: `ORG#${project.orgSlug}#PROJECTS`, gsi1sk: project.slug, ...project },
-        ConditionExpression: 'attribute_exists(pk)',
-      }),
-    );
+    // Only the settings are written: other writers set other attributes of the same item
+    // (grouping's limitedUntil, the teams owning the project), and a whole-item put would undo them.
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':gsi1sk': project.slug };
+    const sets = ['gsi1sk = :gsi1sk'];
+    const removes: string[] = [];
+    for (const field of PROJECT_SETTINGS) {
+      names[`#${field}`] = field;
+      const v = project[field];
+      if (v === undefined) removes.push(`#${field}`);
+      else {
+        values[`:${field}`] = v;
+        sets.push(`#${field} = :${field}`);
+      }
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `PROJECT#${project.id}`, sk: 'PROJECT' },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e)) throw new NotFoundError(`project ${project.id} not found`);
+      throw e;
+    }
     if (renamed) await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `ORG#${project.orgSlug}`, sk: `SLUG#${previousSlug}` } }));
   }
 

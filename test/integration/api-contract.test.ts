@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '#shared/api/auth.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
@@ -304,6 +305,19 @@ describe('project settings (PUT /projects/{org}/{project}/)', () => {
     const unchanged = await apiGet(stack, '/projects/ferret/default/');
     expect(unchanged.body.options.retentionDays).toBe(90);
     expect(unchanged.body.name).toBe('Default');
+  });
+
+  it('writes only the settings: what other writers keep on the project item survives a PUT', async () => {
+    const store = new DynamoStore(LOCAL_NAMES.table);
+    const before = (await store.getProjectBySlug('ferret', 'default'))!;
+    const until = Date.now() - 1000;
+    await store.doc.send(new UpdateCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `PROJECT#${before.id}`, sk: 'PROJECT' }, UpdateExpression: 'SET limitedUntil = :u', ExpressionAttributeValues: { ':u': until } }));
+    expect((await apiSend(stack, 'PUT', '/projects/ferret/default/', { safeFields: ['order_id'] })).status).toBe(200);
+    const after = (await store.getProject(before.id)) as any;
+    expect(after.limitedUntil).toBe(until);
+    expect(after.teams).toEqual((before as any).teams);
+    expect(after.safeFields).toEqual(['order_id']);
+    expect((await apiSend(stack, 'PUT', '/projects/ferret/default/', { safeFields: [] })).status).toBe(200);
   });
 
   it('renames the slug, frees the old one and refuses a taken one (409)', async () => {
