@@ -245,18 +245,32 @@ export function createGrouper(deps: GroupDeps) {
     }
     // Minute counters cost a write per issue per batch: kept only while a rule needs them. A batch
     // finished by a later delivery does not add them again (they may have been added).
-    if (intervals.size > 0) {
+    const sums = new Map<number, number>();
+    const users = new Map<number, number>();
+    const byMinute = [...intervals].filter((m) => m <= MINUTE_BUCKETS_SPAN_MINUTES);
+    const byHour = [...intervals].filter((m) => m > MINUTE_BUCKETS_SPAN_MINUTES);
+    if (byMinute.length > 0) {
       const minute = Math.floor(nowMs / 60_000);
       if (countMinutes) await deps.alerts.addMinuteCounts(issue.id, minute, count, minuteUsers(events));
       // One read for every interval: the widest window holds the others.
-      const buckets = await deps.alerts.listMinuteCounts(issue.id, minute - Math.max(...intervals) + 1, minute);
-      const sums = new Map<number, number>();
-      const users = new Map<number, number>();
-      for (const m of intervals) {
+      const buckets = await deps.alerts.listMinuteCounts(issue.id, minute - Math.max(...byMinute) + 1, minute);
+      for (const m of byMinute) {
         const inWindow = buckets.filter((b) => b.minute > minute - m);
         sums.set(m, inWindow.reduce((a, b) => a + b.events, 0));
         users.set(m, new Set(inWindow.flatMap((b) => b.users)).size);
       }
+    }
+    if (byHour.length > 0) {
+      // A week or 30 days: the issue's hourly counts (already written for the 30-day chart), to the hour.
+      const hours = await deps.issues.hourlyCounts(issue.id, Math.max(...byHour) / 60, new Date(nowMs));
+      for (const m of byHour) {
+        const events = hours.slice(-Math.ceil(m / 60)).reduce((a, [, n]) => a + n, 0);
+        sums.set(m, events);
+        // Users are not kept per hour: an upper bound (the window's events, the issue's users).
+        users.set(m, Math.min(events, issue.userCount));
+      }
+    }
+    if (intervals.size > 0) {
       trigger.eventsInWindow = (m) => sums.get(m) ?? 0;
       trigger.usersInWindow = (m) => users.get(m) ?? 0;
     }
@@ -489,6 +503,9 @@ function projectIdOf(body: string): string | undefined {
     return undefined;
   }
 }
+
+/** Minute buckets live a day (their TTL in the table adapter): longer intervals are counted by the hour. */
+const MINUTE_BUCKETS_SPAN_MINUTES = 1440;
 
 /** Ours: distinct users one batch adds to a minute bucket (a 400 KB item holds far more; the threshold is long passed). */
 const MAX_MINUTE_USERS = 1000;

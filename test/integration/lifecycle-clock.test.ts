@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
@@ -132,6 +132,41 @@ describe('frequency conditions', () => {
     expect(await g(by('eve'))).toEqual([]);
     expect(ours()).toHaveLength(1);
     expect(ours()[0]!.text).toContain('affected more than 2 users in 5 minutes');
+    await store.deleteRule(projectId, rule.id);
+  });
+});
+
+describe('frequency over a week', () => {
+  it('counts the week from the hourly counts, not from minute buckets that live a day', async () => {
+    const rule: AlertRule = {
+      id: 'weekly',
+      projectId: stack.installation.projectId,
+      name: 'More than 5 in a week',
+      actionMatch: 'any',
+      conditions: [{ id: 'event_frequency', value: 5, intervalMinutes: 10_080 }],
+      filters: [{ id: 'tag', key: 'drill', value: 'weekly' }],
+      actions: [{ id: 'email', targetType: 'members' }],
+      frequencyMinutes: 60,
+      enabled: true,
+      dateCreated: new Date(T0).toISOString(),
+    };
+    await store.putRule(rule);
+    const clock = { now: T0 };
+    const mails: Mail[] = [];
+    const g = clockGrouper(clock, mails);
+    const batch = (n: number) => Array.from({ length: n }, () => record(projectId, { ...bugEvent({ bug: 'weekly', timestamp: clock.now / 1000 }), tags: { drill: 'weekly' } }));
+    const ours = () => mails.filter((m) => m.text.includes('More than 5 in a week'));
+    expect(await g(batch(3))).toEqual([]);
+    clock.now = T0 + 3 * 86_400_000;
+    expect(await g(batch(2))).toEqual([]);
+    expect(ours()).toHaveLength(0);
+    clock.now += 3_600_000;
+    expect(await g(batch(1))).toEqual([]);
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]!.text).toContain('was seen more than 5 times in 7 days');
+    const issue = await issueOf('weekly');
+    const minutes = await store.doc.send(new QueryCommand({ TableName: LOCAL_NAMES.table, KeyConditionExpression: 'pk = :p AND begins_with(sk, :m)', ExpressionAttributeValues: { ':p': `ISSUE#${issue.id}`, ':m': 'MIN#' } }));
+    expect(minutes.Count).toBe(0);
     await store.deleteRule(projectId, rule.id);
   });
 });
