@@ -300,6 +300,9 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         sets.push(`#${field} = :${field}`);
       }
     }
+    // A settings change that lifts a limit clears limitedUntil (applyProjectUpdate drops it); otherwise
+    // the grouping step's value is left alone.
+    if (project.limitedUntil === undefined) removes.push('limitedUntil');
     try {
       await this.doc.send(
         new UpdateCommand({

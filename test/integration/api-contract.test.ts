@@ -318,6 +318,11 @@ describe('project settings (PUT /projects/{org}/{project}/)', () => {
     expect(after.teams).toEqual((before as any).teams);
     expect(after.safeFields).toEqual(['order_id']);
     expect((await apiSend(stack, 'PUT', '/projects/ferret/default/', { safeFields: [] })).status).toBe(200);
+    // Changing a limit lifts the one in force.
+    const rate = after.rateLimitPerMinute;
+    expect((await apiSend(stack, 'PUT', '/projects/ferret/default/', { options: { rateLimitPerMinute: rate + 1 } })).status).toBe(200);
+    expect(((await store.getProject(before.id)) as any).limitedUntil).toBeUndefined();
+    expect((await apiSend(stack, 'PUT', '/projects/ferret/default/', { options: { rateLimitPerMinute: rate } })).status).toBe(200);
   });
 
   it('renames the slug, frees the old one and refuses a taken one (409)', async () => {
