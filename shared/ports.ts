@@ -37,6 +37,11 @@ export interface ProjectStore {
   getKey(publicKey: string): Promise<ProjectKey | undefined>;
   listKeys(projectId: string): Promise<ProjectKey[]>;
   putKey(key: ProjectKey): Promise<void>;
+  /**
+   * Saves a key's settings (label, isActive, rateLimit; limitedUntil only when
+   * cleared) on an existing key: NotFoundError when it was revoked meanwhile.
+   */
+  updateKey(key: ProjectKey): Promise<void>;
   /** Revokes a key for good. */
   deleteKey(publicKey: string): Promise<void>;
   /**

@@ -265,6 +265,33 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     );
   }
 
+  async updateKey(key: ProjectKey): Promise<void> {
+    const values: Record<string, unknown> = { ':label': key.label, ':active': key.isActive };
+    const sets = ['label = :label', 'isActive = :active'];
+    const removes: string[] = [];
+    if (key.rateLimit) {
+      values[':rl'] = key.rateLimit;
+      sets.push('rateLimit = :rl');
+    } else removes.push('rateLimit');
+    // Cleared when the limit changed; otherwise the grouping step's value is left alone.
+    if (key.limitedUntil === undefined) removes.push('limitedUntil');
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `KEY#${key.publicKey}`, sk: 'KEY' },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          // A key revoked in between stays revoked.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e)) throw new NotFoundError(`key ${key.publicKey} not found`);
+      throw e;
+    }
+  }
+
   async deleteKey(publicKey: string): Promise<void> {
     await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `KEY#${publicKey}`, sk: 'KEY' } }));
   }

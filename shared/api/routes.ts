@@ -219,7 +219,7 @@ export function createApi(deps: ApiDeps) {
   route('PUT', '/projects/{org}/{project}/keys/{keyId}', 'project:write', async (req, p, principal) => {
     const proj = await project(principal, p['org']!, p['project']!);
     const key = applyKeyUpdate(await keyOf(proj, p['keyId']!), req.body);
-    await deps.projects.putKey(key);
+    await deps.projects.updateKey(key);
     return ok(keyJson(key, deps.dsnBaseUrl));
   });
 
