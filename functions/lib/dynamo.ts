@@ -754,6 +754,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     let examined = 0;
     let cursor = after;
     const maxExamined = filtered ? MAX_EXAMINED_PER_FILTERED_LIST : MAX_EXAMINED_PER_LIST;
+    const seen = new Set<string>();
     for (;;) {
       const want = filtered ? FILTERED_ROUND : Math.min(BATCH_GET_MAX_KEYS, Math.max(limit - issues.length, 10));
       // The next `want` keys of each partition below the cursor; merged, the first `want` of them are next overall.
@@ -783,11 +784,16 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         examined++;
         cursor = String(k[sortKey]);
         const item = items.get(String(k['pk']));
-        // The index is eventually consistent: an entry may lag its item (merged, moved); the item decides.
-        if (item && item[sortKey] === k[sortKey] && item['gsi2pk'] === k['gsi2pk'] && item['mergedInto'] === undefined && Number(item['count'] ?? 0) > 0) {
-          const issue = stripIssue(item);
-          if (keep(issue, item)) issues.push(issue);
-        }
+        // The item decides over its index entry, which may be older than it (the index is eventually
+        // consistent, and the item may be written between the query and the read): merged, emptied or
+        // moved to another status's partition, it is not listed here. A last seen that moved since
+        // only moved up, past where this scan started, so the entry is the issue's one place in this
+        // scan and it is listed; a first seen only moves down, where the scan will meet it again.
+        if (!item || item['mergedInto'] !== undefined || Number(item['count'] ?? 0) <= 0 || item['gsi2pk'] !== k['gsi2pk']) continue;
+        if (item[sortKey] !== k[sortKey] && (sortKey === 'gsi3sk' || seen.has(String(k['pk'])))) continue;
+        seen.add(String(k['pk']));
+        const issue = stripIssue(item);
+        if (keep(issue, item)) issues.push(issue);
       }
       const more = j < keys.length || !exhausted;
       if (issues.length >= limit || !more || examined >= maxExamined) {
