@@ -327,6 +327,20 @@ describe('members, teams and tokens', () => {
     expect(mail.destination.to).toEqual(['carol@example.com']);
   });
 
+  it('emails the configured MailTo address when no signed-in member belongs to the project\'s teams', async () => {
+    expect((await apiSend(stack, 'POST', '/organizations/ferret/teams/', { name: 'Gamma', slug: 'gamma' })).status).toBe(201);
+    expect((await apiSend(stack, 'POST', '/teams/ferret/gamma/projects/', { name: 'Gamma app', slug: 'gamma-app' })).status).toBe(201);
+    const gamma = new URL((await apiGet<any[]>(stack, '/projects/ferret/gamma-app/keys/')).body[0].dsn.public as string);
+    const res = await fetch(`${stack.url}/api${gamma.pathname}/store/?sentry_key=${gamma.username}&sentry_version=7`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ platform: 'python', level: 'error', exception: { values: [{ type: 'GammaOnlyError', value: 'gamma' }] } }),
+    });
+    expect(res.status).toBe(200);
+    const mail = await waitFor(async () => (await inbox(stack)).find((m) => m.subject.includes('GammaOnlyError')), 'the gamma alert');
+    expect(mail.destination.to).toEqual(['team@localhost']);
+  });
+
   it('makes an invited email a member at its first Cognito sign-in, with what the authorizer verified', async () => {
     // What API Gateway hands the API after the authorizer verified a Cognito ID token.
     const { handler } = await import('#functions/api.ts');
