@@ -6,10 +6,10 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoStore } from '#functions/lib/dynamo.ts';
-import { createGrouper, type GroupDeps } from '#shared/pipeline/group.ts';
+import type { GroupDeps } from '#shared/pipeline/group.ts';
 import type { Mail } from '#shared/ports.ts';
 import { bugEvent, record } from './events.ts';
+import { testGrouper } from './grouper.ts';
 import { mockTable } from './table-mock.ts';
 
 let table: ReturnType<typeof mockTable>;
@@ -24,19 +24,10 @@ beforeEach(() => {
 afterEach(() => table.mock.restore());
 
 function grouper(overrides: Partial<GroupDeps> = {}) {
-  const store = new DynamoStore('ferret');
-  return createGrouper({
-    projects: store,
-    issues: store,
-    events: store,
-    alerts: store,
+  return testGrouper({
     mailer: { send: async (m) => void sent.push(m) },
-    blobs: { put: async () => undefined, get: async () => new Uint8Array() },
     queue: { deadLetter: async (body, reason) => void deadLetters.push({ body, reason }) },
-    now: () => Date.parse('2026-11-24T21:30:00Z'),
     mail: { from: 'ferret@example.com', to: ['team@example.com'] },
-    portalUrl: 'https://ferret.example.com',
-    log: () => undefined,
     ...overrides,
   });
 }

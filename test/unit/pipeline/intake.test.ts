@@ -5,14 +5,13 @@
  * with one write per release and per project-day per batch.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoStore } from '#functions/lib/dynamo.ts';
 import type { QueueMessage } from '#shared/model.ts';
-import { createGrouper } from '#shared/pipeline/group.ts';
 import { parseClientReport, parseFeedback, parseSessionAggregates, parseSessionUpdate, readIntake, recordIntake } from '#shared/pipeline/intake.ts';
 import { contentDisposition } from '#shared/api/intake-routes.ts';
 import { MemoryIntake } from './memory-intake.ts';
 import { mockTable } from './table-mock.ts';
 import { bugEvent } from './events.ts';
+import { testGrouper } from './grouper.ts';
 
 const T0 = Date.parse('2026-11-24T21:30:00Z');
 const EVENT_ID = '9ec79c33ec9942ab8353589fcb2e04dc';
@@ -180,21 +179,7 @@ describe('the grouping step recording side items', () => {
 
   it('records everything of a batch with one outcome write per project and day', async () => {
     const intake = new MemoryIntake();
-    const store = new DynamoStore('ferret');
-    const group = createGrouper({
-      projects: store,
-      issues: store,
-      events: store,
-      alerts: store,
-      mailer: { send: async () => undefined },
-      blobs: { put: async () => undefined, get: async () => new Uint8Array() },
-      queue: { deadLetter: async () => undefined },
-      now: () => T0,
-      mail: { from: 'f@example.com', to: [] },
-      portalUrl: 'https://ferret.example.com',
-      log: () => undefined,
-      intake,
-    });
+    const group = testGrouper({ now: () => T0, intake });
     const event = bugEvent({ bug: 'side', eventId: EVENT_ID });
     const m = message(
       [
@@ -219,22 +204,8 @@ describe('the grouping step recording side items', () => {
 
   it('counts a poison message as an invalid outcome of the project it names', async () => {
     const intake = new MemoryIntake();
-    const store = new DynamoStore('ferret');
     const dead: string[] = [];
-    const group = createGrouper({
-      projects: store,
-      issues: store,
-      events: store,
-      alerts: store,
-      mailer: { send: async () => undefined },
-      blobs: { put: async () => undefined, get: async () => new Uint8Array() },
-      queue: { deadLetter: async (_b, reason) => void dead.push(reason) },
-      now: () => T0,
-      mail: { from: 'f@example.com', to: [] },
-      portalUrl: 'https://ferret.example.com',
-      log: () => undefined,
-      intake,
-    });
+    const group = testGrouper({ queue: { deadLetter: async (_b, reason) => void dead.push(reason) }, now: () => T0, intake });
     const poison = message([{ type: 'event', headers: {}, text: '{"exception": ' }]);
     expect(await group([{ messageId: 'p', body: JSON.stringify(poison) }, { messageId: 'q', body: '{' }])).toEqual([]);
     expect(dead).toHaveLength(2);

@@ -4,14 +4,13 @@
  * answering 429 the way SDKs understand while counting what it refused.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { RateLimitedError } from '#shared/errors.ts';
 import type { Project, ProjectKey, QueueMessage } from '#shared/model.ts';
-import { createGrouper } from '#shared/pipeline/group.ts';
 import { createIngest } from '#shared/pipeline/ingest.ts';
 import { decideQuota, monthEnd, OutcomeBuffer, quotaWindows } from '#shared/pipeline/quota.ts';
 import { enc, request } from '../protocol/helpers.ts';
 import { bugEvent, record } from './events.ts';
+import { testGrouper } from './grouper.ts';
 import { MemoryIntake } from './memory-intake.ts';
 import { mockTable, PROJECT } from './table-mock.ts';
 
@@ -63,23 +62,7 @@ describe('the grouping step enforcing quotas', () => {
   afterEach(() => table.mock.restore());
 
   const limit = (p: Partial<Project>) => Object.assign(table.items.get('PROJECT#1|PROJECT')!, p);
-  const grouper = () => {
-    const store = new DynamoStore('ferret');
-    return createGrouper({
-      projects: store,
-      issues: store,
-      events: store,
-      alerts: store,
-      mailer: { send: async () => undefined },
-      blobs: { put: async () => undefined, get: async () => new Uint8Array() },
-      queue: { deadLetter: async () => undefined },
-      now: () => now,
-      mail: { from: 'f@example.com', to: [] },
-      portalUrl: 'https://ferret.example.com',
-      log: () => undefined,
-      intake,
-    });
-  };
+  const grouper = () => testGrouper({ now: () => now, intake });
   const count = () => table.issues().reduce((a, i) => a + Number(i.count), 0);
 
   it('counts a batch with one write per window, keeps what fits and counts the rest as rate-limited', async () => {
@@ -162,9 +145,9 @@ describe('ingest under a limit', () => {
     outcomes = new MemoryIntake();
     now = T0;
   });
-  const ingest = (flushMs = 10_000) =>
+  const ingest = (flushMs = 10_000, key = KEY) =>
     createIngest({
-      projects: { getProject: async () => project, getKey: async () => KEY },
+      projects: { getProject: async () => project, getKey: async () => key },
       queue: { send: async (m) => void sent.push(m), deadLetter: async () => undefined },
       blobs: { put: async () => undefined, get: async () => new Uint8Array() },
       now: () => now,
@@ -187,15 +170,7 @@ describe('ingest under a limit', () => {
 
   it("answers 429 in the key's scope when the key is over its own limit", async () => {
     const limitedKey = { ...KEY, limitedUntil: T0 + 10_000 };
-    const handle = createIngest({
-      projects: { getProject: async () => project, getKey: async () => limitedKey },
-      queue: { send: async (m) => void sent.push(m), deadLetter: async () => undefined },
-      blobs: { put: async () => undefined, get: async () => new Uint8Array() },
-      now: () => now,
-      outcomes,
-      outcomeFlushMs: 0,
-      log: () => undefined,
-    });
+    const handle = ingest(0, limitedKey);
     const error = (await handle(envelope(['event', { message: 'x' }]), {}).catch((e: unknown) => e)) as RateLimitedError;
     expect(error.headers()).toEqual({ 'retry-after': '10', 'x-sentry-rate-limits': '10:default;error;security:key:key_quota' });
     expect(outcomes.total({ outcome: 'rate_limited', reason: 'key_quota' })).toBe(1);
