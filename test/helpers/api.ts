@@ -8,7 +8,14 @@ export async function apiGet<T = any>(stack: Pick<LocalStack, 'url' | 'token'>, 
 }
 
 export async function apiSend<T = any>(stack: Pick<LocalStack, 'url' | 'token'>, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const init: RequestInit = { method, headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' } };
+  return apiCall<T>(stack, method, path, stack.token, body);
+}
+
+/** Calls the portal API as any caller: `token` undefined sends no Authorization header at all. */
+export async function apiCall<T = any>(stack: Pick<LocalStack, 'url'>, method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = JSON.stringify(body);
   const res = await fetch(`${stack.url}/api/0${path}`, init);
   const text = await res.text();

@@ -12,7 +12,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
-import { apiGet, apiSend } from '../helpers/api.ts';
+import { apiCall, apiGet, apiSend } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let stack: LocalStack;
@@ -99,14 +99,7 @@ const routes = (): Array<[method: string, path: string, body?: unknown]> => [
   ['DELETE', '/projects/ferret/default/rules/default/'],
 ];
 
-async function call(method: string, path: string, token: string | undefined, body?: unknown) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers['authorization'] = `Bearer ${token}`;
-  const init: RequestInit = { method, headers };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const res = await fetch(`${stack.url}/api/0${path}`, init);
-  return { status: res.status, body: await res.text() };
-}
+const call = (method: string, path: string, token: string | undefined, body?: unknown) => apiCall(stack, method, path, token, body);
 
 describe('portal API tenancy', () => {
   it('answers 401 with a JSON detail to every route without a token', async () => {
@@ -114,14 +107,14 @@ describe('portal API tenancy', () => {
       const res = await call(method, path, undefined, body);
       expect(res.status, `${method} ${path}`).toBe(401);
       // API Gateway's own answer when the Authorization header is missing.
-      expect(JSON.parse(res.body).message, `${method} ${path}`).toBe('Unauthorized');
+      expect(res.body.message, `${method} ${path}`).toBe('Unauthorized');
     }
   });
 
   it('refuses a token it does not know at the authorizer (403, as API Gateway answers a denying authorizer)', async () => {
     const res = await call('GET', '/organizations/', 'frt_not_a_real_token');
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.body).message).toBe('Forbidden');
+    expect(res.body.message).toBe('Forbidden');
   });
 
   it("hides another organization's data from its members (404), and lists only their own organization", async () => {
@@ -130,7 +123,7 @@ describe('portal API tenancy', () => {
       expect(res.status, `${method} ${path}`).toBe(404);
     }
     const orgs = await call('GET', '/organizations/', OTHER_TOKEN);
-    expect(JSON.parse(orgs.body).map((o: any) => o.slug)).toEqual(['other']);
+    expect(orgs.body.map((o: any) => o.slug)).toEqual(['other']);
   });
 
   it('refuses writes to a read-only token (403) and allows its reads', async () => {

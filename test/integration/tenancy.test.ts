@@ -15,7 +15,7 @@ import { DynamoMemberStore } from '#functions/lib/dynamo-members.ts';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
 import { httpApiEvent, lambdaContext } from '#cdk/local/lambda.ts';
-import { apiGet, apiSend, inbox } from '../helpers/api.ts';
+import { apiCall, apiGet, apiSend, inbox } from '../helpers/api.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let stack: LocalStack;
@@ -104,15 +104,7 @@ const cases = (): Case[] => [
   { method: 'DELETE', path: '/api-tokens/999999/', kind: 'user', selfService: true },
 ];
 
-async function call(method: string, path: string, token: string | undefined, body?: unknown) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers['authorization'] = `Bearer ${token}`;
-  const init: RequestInit = { method, headers };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const res = await fetch(`${stack.url}/api/0${path}`, init);
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, token: string | undefined, body?: unknown) => apiCall(stack, method, path, token, body);
 
 /** Members are invited through the API, then bound to a sign-in as their first sign-in would. */
 async function invite(email: string, orgRole: string, teams: string[], token: string) {
