@@ -8,11 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack } from '#cdk/local/stack.ts';
-import { DynamoStore } from '#functions/lib/dynamo.ts';
-import type { Issue } from '#shared/model.ts';
 import { apiGet, apiSend } from '../helpers/api.ts';
+import { seedIssues } from '../helpers/issues.ts';
 import { distribution, type Distribution } from './stats.ts';
 
 export interface ListOptions {
@@ -45,35 +43,19 @@ export async function runList(opts: ListOptions): Promise<ListResult> {
     if (created.status !== 201) throw new Error(`could not create the project: ${created.status}`);
     const projectId = String(created.body.id);
     const slug = String(created.body.slug);
-    const store = new DynamoStore(LOCAL_NAMES.table);
-    const base = Date.now() - opts.issues * 1000;
-    const issueAt = (n: number): Issue => {
-      const seen = new Date(base + n * 1000).toISOString();
-      return {
-        id: String(5_000_000 + n),
-        projectId,
-        shortId: `SCALE-${n.toString(36).toUpperCase()}`,
-        title: `ScaleError: issue number ${n}`,
-        culprit: `handler${n % 97} in module${n % 13}`,
-        metadata: { type: 'ScaleError', value: `issue number ${n}` },
-        type: 'error',
-        level: n % 5 === 0 ? 'warning' : 'error',
-        platform: 'python',
+    await seedIssues({
+      projectId,
+      count: opts.issues,
+      firstId: 5_000_000,
+      concurrency: SEED_CONCURRENCY,
+      vary: (issue, n, base) => ({
+        ...issue,
         // One issue in 50 resolved: a status with few issues.
         status: n % 50 === 0 ? 'resolved' : 'unresolved',
+        // First seen out of step with last seen, so the two orders differ.
         firstSeen: new Date(base + ((n * 7919) % opts.issues) * 1000).toISOString(),
-        lastSeen: seen,
-        count: 1 + (n % 50),
-        userCount: n % 7,
-        hashes: [`scale${n}`],
-      };
-    };
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: SEED_CONCURRENCY }, async () => {
-        while (next < opts.issues) await store.createIssue(issueAt(next++));
       }),
-    );
+    });
 
     const path = (q: string) => `/projects/${stack.installation.orgSlug}/${slug}/issues/?limit=${PAGE}&${q}`;
     const time = async (name: string, q: () => string): Promise<ListFigure> => {

@@ -8,11 +8,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
-import { REPO_ROOT, startLocalStack } from '#cdk/local/stack.ts';
-import { DynamoStore } from '#functions/lib/dynamo.ts';
-import type { Issue } from '#shared/model.ts';
+import { startLocalStack } from '#cdk/local/stack.ts';
 import { apiSend } from '../helpers/api.ts';
+import { seedIssues } from '../helpers/issues.ts';
 import { distribution, type Distribution } from './stats.ts';
 
 export interface PortalOptions {
@@ -32,29 +30,6 @@ export interface PortalResult {
 }
 
 export const PORTAL_FIRST_ROW_TARGET_MS = 1000;
-const CHROMIUM = '/usr/bin/chromium';
-
-function issueAt(projectId: string, n: number, base: number): Issue {
-  const seen = new Date(base + n * 1000).toISOString();
-  return {
-    id: String(5_000_000 + n),
-    projectId,
-    shortId: `BENCH-${n.toString(36).toUpperCase()}`,
-    title: `BenchError: issue ${n}`,
-    culprit: `handler${n % 97}`,
-    metadata: { type: 'BenchError', value: `issue ${n}` },
-    type: 'error',
-    level: 'error',
-    platform: 'python',
-    status: 'unresolved',
-    firstSeen: seen,
-    lastSeen: seen,
-    count: 1 + (n % 50),
-    userCount: n % 7,
-    hashes: [`bench${n}`],
-  };
-}
-
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
@@ -67,14 +42,7 @@ export async function runPortal(options: PortalOptions): Promise<PortalResult> {
   try {
     const created = await apiSend(stack, 'POST', '/organizations/ferret/projects/', { name: 'Bench list' });
     if (created.status !== 201) throw new Error(`project creation answered ${created.status}`);
-    const store = new DynamoStore(LOCAL_NAMES.table);
-    const base = Date.now() - options.issues * 1000;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < options.issues) await store.createIssue(issueAt(created.body.id, next++, base));
-      }),
-    );
+    await seedIssues({ projectId: String(created.body.id), count: options.issues, firstId: 5_000_000 });
 
     const list = async (query: string) => {
       const res = await fetch(`${stack.url}/api/0/projects/ferret/bench-list/issues/${query}`, { headers: { authorization: `Bearer ${stack.token}` } });
@@ -90,23 +58,17 @@ export async function runPortal(options: PortalOptions): Promise<PortalResult> {
     }
     const result: PortalResult = { issues: options.issues, apiListMs: distribution(apiList), apiListFreqMs: distribution(apiFreq) };
 
-    if (!existsSync(CHROMIUM) || !existsSync(join(REPO_ROOT, 'frontend', 'build', 'index.html'))) {
-      result.skipped = !existsSync(CHROMIUM) ? 'no Chromium at /usr/bin/chromium' : 'no portal build (npm run build:portal)';
+    // The browser helper loads playwright-core: only when there is a browser to drive.
+    const { CHROMIUM, PORTAL_BUILD, launchChromium, signIn } = await import('../helpers/browser.ts');
+    if (!existsSync(CHROMIUM) || !existsSync(PORTAL_BUILD)) {
+      result.skipped = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : 'no portal build (npm run build:portal)';
       return result;
     }
-    const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(join(tmpdir(), 'ferret-bench-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
+    const browser = await launchChromium();
     try {
-      const page = browser.pages()[0] ?? (await browser.newPage());
+      const page = browser.page;
       const url = `${stack.url}/organizations/ferret/projects/bench-list/`;
-      await page.goto(url);
-      await page.getByLabel('Access token').fill(stack.token);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signIn(page, stack, '/organizations/ferret/projects/bench-list/');
       const firstRow = page.getByRole('list', { name: 'Issues' }).locator('li a').first();
       await firstRow.waitFor({ timeout: 30_000 });
       const firstRowMs: number[] = [];
@@ -122,7 +84,6 @@ export async function runPortal(options: PortalOptions): Promise<PortalResult> {
       result.firstRowMs = distribution(firstRowMs);
     } finally {
       await browser.close();
-      rmSync(profile, { recursive: true, force: true });
     }
     return result;
   } finally {

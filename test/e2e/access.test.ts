@@ -3,49 +3,26 @@
  * the owner invites a member, creates a token that is shown once and works
  * against the API, and revokes it.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import type { LocalStack } from '#cdk/local/stack.ts';
 import { apiGet } from '../helpers/api.ts';
-import { requireRuntime } from '../helpers/runtime.ts';
+import { requireChromium, startPortalSession, type PortalSession } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = requireRuntime('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
+const hasChromium = requireChromium();
 
+let session: PortalSession;
 let stack: LocalStack;
-let dataDir: string;
-let profileDir: string;
-let browser: BrowserContext;
 let page: Page;
 
 describe.runIf(hasChromium)('members and API tokens in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(join(REPO_ROOT, 'frontend', 'build', 'index.html'))) execFileSync('npm', ['run', 'build:portal'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    dataDir = mkdtempSync(join(tmpdir(), 'ferret-e2e-access-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'ferret-chromium-'));
-    stack = await startLocalStack({ dataDir, port: 0, mailTo: 'owner@example.com', quiet: true });
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${stack.url}/settings/ferret/members/`);
-    await page.getByLabel('Access token').fill(stack.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${stack.url}/settings/ferret/members/`);
+    session = await startPortalSession({ name: 'e2e-access', stack: { mailTo: 'owner@example.com' }, timeoutMs: 10_000, signInAt: '/settings/ferret/members/' });
+    ({ stack, page } = session);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profileDir, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('lists the owner and invites a member into a team', async () => {

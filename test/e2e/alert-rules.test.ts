@@ -3,54 +3,35 @@
  * settings form (a frequency condition and a webhook) is stored in Sentry's
  * rule shape, its page — the page alert emails link to — edits it, and deletes it.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import type { LocalStack } from '#cdk/local/stack.ts';
 import { ruleUrl } from '#shared/alerts/summary.ts';
 import { apiGet } from '../helpers/api.ts';
-import { requireRuntime } from '../helpers/runtime.ts';
+import { requireChromium, startPortalSession, type PortalSession } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = requireRuntime('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
+const hasChromium = requireChromium();
 const RULES = '/projects/ferret/default/rules/';
 
+let session: PortalSession;
 let stack: LocalStack;
-let dataDir: string;
-let profileDir: string;
-let browser: BrowserContext;
 let page: Page;
 
 const rules = async () => (await apiGet<any[]>(stack, RULES)).body;
 
 describe.runIf(hasChromium)('alert rules in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(join(REPO_ROOT, 'frontend', 'build', 'index.html'))) execFileSync('npm', ['run', 'build:portal'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    dataDir = mkdtempSync(join(tmpdir(), 'ferret-e2e-rules-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'ferret-chromium-'));
-    stack = await startLocalStack({ dataDir, port: 0, quiet: true });
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
+    session = await startPortalSession({
+      name: 'e2e-rules',
+      timeoutMs: 10_000,
+      onPage: (p) => p.on('dialog', (d) => void d.accept()),
+      signInAt: '/settings/ferret/projects/default/',
     });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('dialog', (d) => void d.accept());
-    await page.goto(`${stack.url}/settings/ferret/projects/default/`);
-    await page.getByLabel('Access token').fill(stack.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${stack.url}/settings/ferret/projects/default/`);
+    ({ stack, page } = session);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profileDir, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('adds a rule with a frequency condition and a webhook from the settings page', async () => {

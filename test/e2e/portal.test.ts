@@ -5,35 +5,29 @@
  * event full of markup, script URLs and control characters renders as text.
  * Every page is saved to test/artifacts/screenshots/ in light and dark.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
-import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
-import { DynamoStore } from '#functions/lib/dynamo.ts';
-import type { Issue } from '#shared/model.ts';
+import { REPO_ROOT, type LocalStack } from '#cdk/local/stack.ts';
 import { apiGet, apiSend } from '../helpers/api.ts';
-import { requireRuntime } from '../helpers/runtime.ts';
+import { requireChromium, startPortalSession, type PortalSession } from '../helpers/browser.ts';
+import { seedIssues } from '../helpers/issues.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'test', 'artifacts', 'screenshots');
 const NODE_APP = join(REPO_ROOT, 'test', 'integration', 'sdk', 'node-app.cjs');
 const TITLE = 'RangeError: division by zero in foo(10, 1)';
 /** Playwright's own default is 30 s; a page of this app that takes over 10 s to show is broken. */
 const STEP_TIMEOUT_MS = 10_000;
 
-const hasChromium = requireRuntime('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
+const hasChromium = requireChromium();
 const run = promisify(execFile);
 
+let session: PortalSession;
 let stack: LocalStack;
-let dataDir: string;
-let profileDir: string;
-let browser: BrowserContext;
 let page: Page;
 const dialogs: string[] = [];
 const pageErrors: string[] = [];
@@ -68,34 +62,24 @@ async function issueTitled(title: string) {
 
 describe.runIf(hasChromium)('the portal in Chromium', () => {
   beforeAll(async () => {
-    // `npm test` builds the portal first; a lone run of this file builds it when it is missing.
-    if (!existsSync(join(REPO_ROOT, 'frontend', 'build', 'index.html'))) {
-      execFileSync('npm', ['run', 'build:portal'], { cwd: REPO_ROOT, stdio: 'ignore' });
-    }
     mkdirSync(SCREENSHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'ferret-e2e-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'ferret-chromium-'));
-    stack = await startLocalStack({ dataDir, port: 0, quiet: true });
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
+    session = await startPortalSession({
+      name: 'e2e',
       colorScheme: 'light',
+      timeoutMs: STEP_TIMEOUT_MS,
+      onPage: (p) => {
+        p.on('dialog', (d) => {
+          dialogs.push(d.message());
+          void d.dismiss();
+        });
+        p.on('pageerror', (e) => pageErrors.push(e.message));
+      },
     });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ stack, page } = session);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profileDir, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('sends the user to sign in, refuses a wrong token and accepts the right one', async () => {
@@ -381,35 +365,8 @@ describe.runIf(hasChromium)('the portal in Chromium', () => {
     expect(created.status).toBe(201);
     // Issues are written through the store, as the grouping step writes them: 10,000 HTTP posts would
     // test ingest, not the list.
-    const store = new DynamoStore(LOCAL_NAMES.table);
     const TOTAL = 10_000;
-    const base = Date.now() - TOTAL * 1000;
-    const issueAt = (n: number): Issue => {
-      const seen = new Date(base + n * 1000).toISOString();
-      return {
-        id: String(1_000_000 + n),
-        projectId: created.body.id,
-        shortId: `SCALE-${n.toString(36).toUpperCase()}`,
-        title: `ScaleError: issue number ${n}`,
-        culprit: `handler${n % 97} in module${n % 13}`,
-        metadata: { type: 'ScaleError', value: `issue number ${n}` },
-        type: 'error',
-        level: n % 5 === 0 ? 'warning' : 'error',
-        platform: 'python',
-        status: 'unresolved',
-        firstSeen: seen,
-        lastSeen: seen,
-        count: 1 + (n % 50),
-        userCount: n % 7,
-        hashes: [`scale${n}`],
-      };
-    };
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < TOTAL) await store.createIssue(issueAt(next++));
-      }),
-    );
+    await seedIssues({ projectId: created.body.id, count: TOTAL, firstId: 1_000_000 });
 
     const rows = page.getByRole('list', { name: 'Issues' }).locator('li');
     await open('/organizations/ferret/projects/scale/', () => rows);
