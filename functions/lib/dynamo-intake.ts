@@ -4,12 +4,10 @@
  * feedback and release health. Same single table as `dynamo.ts`; its items
  * are listed in the key layout comment there.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OutcomeCount, OutcomeKind, ReleaseHealth, SessionCounts, StoredAttachment, UserFeedback } from '#shared/model.ts';
 import type { IntakeStore } from '#shared/ports.ts';
-
-type Item = Record<string, unknown>;
+import { TableClient, type Item } from './dynamo-table.ts';
 
 /** Minute counters outlive their window by a day; month counters by a year (usage history). */
 const MINUTE_TTL_S = 24 * 3600;
@@ -22,32 +20,9 @@ const OUTCOME_PREFIX = 'o:';
 const MAX_OUTCOME_PART_CHARS = 64;
 const MAX_RELEASE_CHARS = 200;
 
-const isConditionFailure = (e: unknown) =>
-  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
-
 const clean = (s: string) => s.replace(/[:#]/g, '_').slice(0, MAX_OUTCOME_PART_CHARS);
 
-export class DynamoIntakeStore implements IntakeStore {
-  readonly doc: DynamoDBDocumentClient;
-
-  constructor(
-    readonly table: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
-
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, max = 1000): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < max);
-    return items.slice(0, max);
-  }
-
+export class DynamoIntakeStore extends TableClient implements IntakeStore {
   // ---- usage: quota counters and outcomes ----
 
   async countEvents(projectId: string, windows: { minute?: number; month?: string }, events: number): Promise<{ minute?: number; month?: number }> {
@@ -72,20 +47,17 @@ export class DynamoIntakeStore implements IntakeStore {
   }
 
   async setLimitedUntil(projectId: string, until: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `PROJECT#${projectId}`, sk: 'PROJECT' },
-          UpdateExpression: 'SET limitedUntil = :u',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(limitedUntil) OR limitedUntil < :u)',
-          ExpressionAttributeValues: { ':u': until },
-        }),
-      );
-    } catch (e) {
-      // A later limit is already set, or the project is gone: nothing to do.
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.setLimitUntil({ pk: `PROJECT#${projectId}`, sk: 'PROJECT' }, until);
+  }
+
+  /** A failed condition: a later limit is already set, or the project or key is gone; nothing to do. */
+  private async setLimitUntil(Key: Item, until: number): Promise<void> {
+    await this.tryUpdate({
+      Key,
+      UpdateExpression: 'SET limitedUntil = :u',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(limitedUntil) OR limitedUntil < :u)',
+      ExpressionAttributeValues: { ':u': until },
+    });
   }
 
   async countKeyEvents(publicKey: string, windowSeconds: number, slot: number, events: number): Promise<number> {
@@ -103,19 +75,7 @@ export class DynamoIntakeStore implements IntakeStore {
   }
 
   async setKeyLimitedUntil(publicKey: string, until: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `KEY#${publicKey}`, sk: 'KEY' },
-          UpdateExpression: 'SET limitedUntil = :u',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(limitedUntil) OR limitedUntil < :u)',
-          ExpressionAttributeValues: { ':u': until },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.setLimitUntil({ pk: `KEY#${publicKey}`, sk: 'KEY' }, until);
   }
 
   async addOutcomes(projectId: string, day: string, outcomes: OutcomeCount[]): Promise<void> {
@@ -208,37 +168,22 @@ export class DynamoIntakeStore implements IntakeStore {
   }
 
   async linkFeedback(f: UserFeedback, issueId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `PROJECT#${f.projectId}`, sk: `FEEDBACK#${f.id}` },
-          UpdateExpression: 'SET issueId = :i, gsi1pk = :g, gsi1sk = :s',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(issueId)',
-          ExpressionAttributeValues: { ':i': issueId, ':g': `ISSUE#${issueId}#FEEDBACK`, ':s': `${f.dateCreated}#${f.id}` },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    const out = await this.tryUpdate({
+      Key: { pk: `PROJECT#${f.projectId}`, sk: `FEEDBACK#${f.id}` },
+      UpdateExpression: 'SET issueId = :i, gsi1pk = :g, gsi1sk = :s',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(issueId)',
+      ExpressionAttributeValues: { ':i': issueId, ':g': `ISSUE#${issueId}#FEEDBACK`, ':s': `${f.dateCreated}#${f.id}` },
+    });
+    return out !== undefined;
   }
 
   async countIssueFeedback(issueId: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `ISSUE#${issueId}`, sk: 'ISSUE' },
-          UpdateExpression: 'ADD userReportCount :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1 },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.tryUpdate({
+      Key: { pk: `ISSUE#${issueId}`, sk: 'ISSUE' },
+      UpdateExpression: 'ADD userReportCount :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1 },
+    });
   }
 
   async listProjectFeedback(projectId: string, limit: number): Promise<UserFeedback[]> {

@@ -3,54 +3,32 @@
  * project and members' API tokens, on the single table (key layout in the
  * doc comment of `dynamo.ts`).
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError } from '#shared/errors.ts';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '#shared/errors.ts';
 import type { ApiToken, Member, Team } from '#shared/model.ts';
 import type { MemberStore } from '#shared/ports.ts';
+import { TableClient, type Item } from './dynamo-table.ts';
 
-type Item = Record<string, unknown>;
 const KEY_ATTRS = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt', 'expiresAtIso']);
 function strip<T>(item: Item): T {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.has(k)) out[k] = v;
   return out as T;
 }
-const isConditionFailure = (e: unknown) =>
-  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** Where a member is found by identity: its sign-in once bound, its email while invited. */
 function memberIndex(m: Member): Item {
   return { gsi1pk: m.userId !== undefined ? `USER#${m.userId}` : `EMAIL#${m.email}`, gsi1sk: `ORG#${m.orgSlug}` };
 }
 
-export class DynamoMemberStore implements MemberStore {
-  readonly doc: DynamoDBDocumentClient;
-
-  constructor(
-    readonly table: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
-
-  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
+export class DynamoMemberStore extends TableClient implements MemberStore {
+  // Unbounded: an organization's members, teams and tokens are listed whole.
   private byIndex(pk: string): Promise<Item[]> {
-    return this.query({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': pk } });
+    return this.queryAll({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': pk } }, Infinity);
   }
 
   private byPrefix(pk: string, prefix: string): Promise<Item[]> {
-    return this.query({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': pk, ':s': prefix } });
+    return this.queryAll({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': pk, ':s': prefix } }, Infinity);
   }
 
   // ---- members ----
@@ -60,8 +38,8 @@ export class DynamoMemberStore implements MemberStore {
   }
 
   async getMember(orgSlug: string, id: string): Promise<Member | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: `ORG#${orgSlug}`, sk: `MEMBER#${id}` }, ConsistentRead: true }));
-    return out.Item ? strip<Member>(out.Item) : undefined;
+    const item = await this.getConsistent(`ORG#${orgSlug}`, `MEMBER#${id}`);
+    return item ? strip<Member>(item) : undefined;
   }
 
   async membersOfUser(userId: string): Promise<Member[]> {
@@ -73,19 +51,8 @@ export class DynamoMemberStore implements MemberStore {
   }
 
   async createMember(member: Member): Promise<void> {
-    try {
-      // The email claim keeps one membership per email and organization, also under concurrent invites.
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: `ORG#${member.orgSlug}`, sk: `MEMBER_EMAIL#${member.email}`, memberId: member.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new ConflictError(`${member.email} is already a member of ${member.orgSlug}`);
-      throw e;
-    }
+    // The email claim keeps one membership per email and organization, also under concurrent invites.
+    await this.putUnique({ pk: `ORG#${member.orgSlug}`, sk: `MEMBER_EMAIL#${member.email}`, memberId: member.id }, `${member.email} is already a member of ${member.orgSlug}`);
     await this.putMember(member);
   }
 
@@ -109,36 +76,19 @@ export class DynamoMemberStore implements MemberStore {
   }
 
   async getTeam(orgSlug: string, slug: string): Promise<Team | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: `ORG#${orgSlug}`, sk: `TEAM#${slug}` } }));
-    return out.Item ? strip<Team>(out.Item) : undefined;
+    const item = await this.get(`ORG#${orgSlug}`, `TEAM#${slug}`);
+    return item ? strip<Team>(item) : undefined;
   }
 
   async createTeam(team: Team): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({ TableName: this.table, Item: { pk: `ORG#${team.orgSlug}`, sk: `TEAM#${team.slug}`, ...team }, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new ConflictError(`a team with the slug ${team.slug} already exists`);
-      throw e;
-    }
+    await this.putUnique({ pk: `ORG#${team.orgSlug}`, sk: `TEAM#${team.slug}`, ...team }, `a team with the slug ${team.slug} already exists`);
   }
 
   async setProjectTeams(projectId: string, teams: string[]): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `PROJECT#${projectId}`, sk: 'PROJECT' },
-          UpdateExpression: 'SET teams = :t',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':t': teams },
-        }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new NotFoundError(`project ${projectId} not found`);
-      throw e;
-    }
+    await this.updateExisting(
+      { Key: { pk: `PROJECT#${projectId}`, sk: 'PROJECT' }, UpdateExpression: 'SET teams = :t', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':t': teams } },
+      `project ${projectId} not found`,
+    );
   }
 
   // ---- API tokens of members ----

@@ -44,17 +44,7 @@
  *   SESSION#{projectId}#{sid} / SESSION    states a session with errors reached, so each counts once (TTL)
  *   KEY#{publicKey} / USAGE#{window}#{slot}  accepted events of a key in one window of its rate limit (TTL)
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { alertChannelKeys } from '#shared/alerts/channels.ts';
 import type { AlertRule } from '#shared/alerts/rules.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
@@ -77,8 +67,7 @@ import type {
   TokenFate,
   TokenStore,
 } from '#shared/ports.ts';
-
-type Item = Record<string, unknown>;
+import { onConditionFailure, setAndRemove, TableClient, type Item } from './dynamo-table.ts';
 
 /** Internal attributes that are not part of the domain objects. */
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3sk', 'expiresAt'];
@@ -142,9 +131,6 @@ async function mapInChunks<T>(items: T[], size: number, fn: (item: T) => Promise
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
-const isConditionFailure = (e: unknown) =>
-  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
-
 /** The project attributes the settings API writes (`PUT /projects/{org}/{project}/`). */
 const PROJECT_SETTINGS = ['name', 'slug', 'platform', 'retentionDays', 'rateLimitPerMinute', 'monthlyQuota', 'storeIp', 'sensitiveFields', 'safeFields'] as const satisfies ReadonlyArray<keyof Project>;
 
@@ -167,32 +153,7 @@ const MAX_MERGE_HOPS = 5;
 /** Users are keyed by id, e-mail, username or IP; Relay caps those at 128–200 characters. */
 const MAX_USER_KEY_CHARS = 200;
 
-export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertStore, TokenStore {
-  readonly doc: DynamoDBDocumentClient;
-
-  constructor(
-    readonly table: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
-
-  private async get(pk: string, sk: string): Promise<Item | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk, sk } }));
-    return out.Item;
-  }
-
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, max = 1000): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < max);
-    return items;
-  }
-
+export class DynamoStore extends TableClient implements ProjectStore, IssueStore, EventStore, AlertStore, TokenStore {
   // ---- organizations and projects ----
 
   async listOrganizations(): Promise<Organization[]> {
@@ -227,24 +188,17 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   }
 
   async createProject(project: Project): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: `ORG#${project.orgSlug}`, sk: `SLUG#${project.slug}`, projectId: project.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new ConflictError(`a project with the slug ${project.slug} already exists`);
-      throw e;
-    }
+    await this.claimProjectSlug(project);
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
         Item: { pk: `PROJECT#${project.id}`, sk: 'PROJECT', gsi1pk: `ORG#${project.orgSlug}#PROJECTS`, gsi1sk: project.slug, ...project },
       }),
     );
+  }
+
+  private async claimProjectSlug(project: Project): Promise<void> {
+    await this.putUnique({ pk: `ORG#${project.orgSlug}`, sk: `SLUG#${project.slug}`, projectId: project.id }, `a project with the slug ${project.slug} already exists`);
   }
 
   async getKey(publicKey: string): Promise<ProjectKey | undefined> {
@@ -275,21 +229,16 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     } else removes.push('rateLimit');
     // Cleared when the limit changed; otherwise the grouping step's value is left alone.
     if (key.limitedUntil === undefined) removes.push('limitedUntil');
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `KEY#${key.publicKey}`, sk: 'KEY' },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          // A key revoked in between stays revoked.
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new NotFoundError(`key ${key.publicKey} not found`);
-      throw e;
-    }
+    await this.updateExisting(
+      {
+        Key: { pk: `KEY#${key.publicKey}`, sk: 'KEY' },
+        UpdateExpression: setAndRemove(sets, removes),
+        // A key revoked in between stays revoked.
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: values,
+      },
+      `key ${key.publicKey} not found`,
+    );
   }
 
   async deleteKey(publicKey: string): Promise<void> {
@@ -298,20 +247,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
 
   async updateProject(project: Project, previousSlug: string): Promise<void> {
     const renamed = project.slug !== previousSlug;
-    if (renamed) {
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { pk: `ORG#${project.orgSlug}`, sk: `SLUG#${project.slug}`, projectId: project.id },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (e) {
-        if (isConditionFailure(e)) throw new ConflictError(`a project with the slug ${project.slug} already exists`);
-        throw e;
-      }
-    }
+    if (renamed) await this.claimProjectSlug(project);
     // Only the settings are written: other writers set other attributes of the same item
     // (grouping's limitedUntil, the teams owning the project), and a whole-item put would undo them.
     const names: Record<string, string> = {};
@@ -330,21 +266,16 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     // A settings change that lifts a limit clears limitedUntil (applyProjectUpdate drops it); otherwise
     // the grouping step's value is left alone.
     if (project.limitedUntil === undefined) removes.push('limitedUntil');
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `PROJECT#${project.id}`, sk: 'PROJECT' },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new NotFoundError(`project ${project.id} not found`);
-      throw e;
-    }
+    await this.updateExisting(
+      {
+        Key: { pk: `PROJECT#${project.id}`, sk: 'PROJECT' },
+        UpdateExpression: setAndRemove(sets, removes),
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      `project ${project.id} not found`,
+    );
     if (renamed) await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `ORG#${project.orgSlug}`, sk: `SLUG#${previousSlug}` } }));
   }
 
@@ -370,11 +301,6 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   // recovering writer can take over the claims of a batch that never applied. Both stay on the
   // small, hot issue item; a finished token moves to its own APPLY# item and leaves the map.
 
-  private async getConsistent(pk: string, sk: string): Promise<Item | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
-    return out.Item;
-  }
-
   async findIssueByHash(projectId: string, hash: string): Promise<string | undefined> {
     const item = await this.get(`PROJECT#${projectId}`, `HASH#${hash}`);
     return item?.['issueId'] as string | undefined;
@@ -385,22 +311,22 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     // writer that loses the hash race removes its unused issue item.
     await this.doc.send(new PutCommand({ TableName: this.table, Item: this.issueItem(issue) }));
     const hash = issue.hashes[0]!;
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: `PROJECT#${issue.projectId}`, sk: `HASH#${hash}`, issueId: issue.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { id: issue.id, created: true };
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `ISSUE#${issue.id}`, sk: 'ISSUE' } }));
-      const winner = await this.findIssueByHash(issue.projectId, hash);
-      if (!winner) throw new Error(`fingerprint ${hash} claimed but unreadable`, { cause: e });
-      return { id: winner, created: false };
-    }
+    const won = this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `PROJECT#${issue.projectId}`, sk: `HASH#${hash}`, issueId: issue.id },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return onConditionFailure(
+      won.then(() => ({ id: issue.id, created: true })),
+      async (e) => {
+        await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `ISSUE#${issue.id}`, sk: 'ISSUE' } }));
+        const winner = await this.findIssueByHash(issue.projectId, hash);
+        if (!winner) throw new Error(`fingerprint ${hash} claimed but unreadable`, { cause: e });
+        return { id: winner, created: false };
+      },
+    );
   }
 
   private issueItem(issue: Issue): Item {
@@ -559,24 +485,19 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         sets.push('gsi2pk = :listPk');
       }
 
-      try {
-        const out = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD ${adds.join(', ')}`,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
+      const out = await this.tryUpdate({
+        Key,
+        UpdateExpression: `${setAndRemove(sets, removes)} ADD ${adds.join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      });
+      if (out) {
         const after = out.Attributes!;
         this.hoursSeen.set(issueId, (after['hours'] as Record<string, number>) ?? {});
         for (const t of finished) this.finishedOn.get(issueId)?.delete(t);
         return { issue: stripIssue(after), previousStatus: status, kind, regressed: kind === 'regression', reappeared: kind === 'reappeared' };
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
       }
     }
     throw new Error(`issue ${issueId} kept changing under concurrent updates`);
@@ -622,14 +543,9 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       removes.push(`hours.#h${i}`);
       guards.push(`hours.#h${i} = :h${i}`);
     });
-    try {
-      await this.doc.send(
-        new UpdateCommand({ TableName: this.table, Key, UpdateExpression: `REMOVE ${removes.join(', ')}`, ConditionExpression: guards.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
-      );
+    // Failed: deleted, or another writer rolled the hours up first; the next counting write removes the token.
+    if (await this.tryUpdate({ Key, UpdateExpression: `REMOVE ${removes.join(', ')}`, ConditionExpression: guards.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values })) {
       this.finishedOn.get(issueId)?.delete(token);
-    } catch (e) {
-      // Deleted, or another writer rolled the hours up first: the next counting write removes the token.
-      if (!isConditionFailure(e)) throw e;
     }
   }
 
@@ -680,22 +596,15 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       if (await finished()) return { fate: 'finished' };
       if (!item) return { fate: 'void' };
       if (typeof item['fence'] === 'number' && item['fence'] >= mint) return { fate: 'void' };
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: `ISSUE#${id}`, sk: 'ISSUE' },
-            UpdateExpression: 'SET fence = :mint',
-            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(applied.#tok) AND (attribute_not_exists(fence) OR fence < :mint)',
-            ExpressionAttributeNames: { '#pk': 'pk', '#tok': token },
-            ExpressionAttributeValues: { ':mint': mint },
-          }),
-        );
-        // Fenced: it can never apply now. It may have applied and finished just before the fence.
-        return (await finished()) ? { fate: 'finished' } : { fate: 'void' };
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
+      const fenced = await this.tryUpdate({
+        Key: { pk: `ISSUE#${id}`, sk: 'ISSUE' },
+        UpdateExpression: 'SET fence = :mint',
+        ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(applied.#tok) AND (attribute_not_exists(fence) OR fence < :mint)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#tok': token },
+        ExpressionAttributeValues: { ':mint': mint },
+      });
+      // Fenced: it can never apply now. It may have applied and finished just before the fence.
+      if (fenced) return (await finished()) ? { fate: 'finished' } : { fate: 'void' };
     }
     throw new Error(`could not settle token ${token} on issue ${issueId}`);
   }
@@ -861,69 +770,50 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       sets.push('ignoreUserCount = if_not_exists(userCount, :zero) + :ignoreUserCount');
       keep('ignoreUserCount');
     }
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `ISSUE#${id}`, sk: 'ISSUE' },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const after = out.Attributes!;
-      const issue = stripIssue(after);
-      await this.moveToListOf(after, status);
-      // A person closed the story: the next time it happens is news, whatever alert window was open.
-      if (status !== 'unresolved') await this.releaseIssueAlerts(issue);
-      return issue;
-    } catch (e) {
-      if (isConditionFailure(e)) throw new NotFoundError(`issue ${id} does not exist`);
-      throw e;
-    }
+    const out = await this.updateExisting(
+      {
+        Key: { pk: `ISSUE#${id}`, sk: 'ISSUE' },
+        UpdateExpression: setAndRemove(sets, removes),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      },
+      `issue ${id} does not exist`,
+    );
+    const after = out.Attributes!;
+    const issue = stripIssue(after);
+    await this.moveToListOf(after, status);
+    // A person closed the story: the next time it happens is news, whatever alert window was open.
+    if (status !== 'unresolved') await this.releaseIssueAlerts(issue);
+    return issue;
   }
 
   /** A listed issue whose status changed moves to that status's list partition (a rare, small index write). */
   private async moveToListOf(item: Item, status: IssueStatus): Promise<void> {
     const listPk = issueListPk(String(item['projectId']), status);
     if (item['gsi2pk'] === undefined || item['gsi2pk'] === listPk) return;
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: item['pk'], sk: item['sk'] },
-          UpdateExpression: 'SET gsi2pk = :p',
-          // Only while the status is still this one and the issue still listed (not merged meanwhile).
-          ConditionExpression: '#status = :status AND attribute_exists(gsi2pk)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':p': listPk, ':status': status },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.tryUpdate({
+      Key: { pk: item['pk'], sk: item['sk'] },
+      UpdateExpression: 'SET gsi2pk = :p',
+      // Only while the status is still this one and the issue still listed (not merged meanwhile).
+      ConditionExpression: '#status = :status AND attribute_exists(gsi2pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':p': listPk, ':status': status },
+    });
   }
 
   private async releaseIssueAlerts(issue: Issue): Promise<void> {
     const keys = (await this.listRules(issue.projectId)).flatMap(alertChannelKeys);
     await Promise.all(
-      keys.map(async (key) => {
-        try {
-          await this.doc.send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key: { pk: `ALERT#${key}#${issue.id}`, sk: 'ALERT' },
-              UpdateExpression: 'SET expiresAt = :zero',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':zero': 0 },
-            }),
-          );
-        } catch (e) {
-          if (!isConditionFailure(e)) throw e;
-        }
-      }),
+      keys.map((key) =>
+        this.tryUpdate({
+          Key: { pk: `ALERT#${key}#${issue.id}`, sk: 'ALERT' },
+          UpdateExpression: 'SET expiresAt = :zero',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      ),
     );
   }
 
@@ -946,25 +836,26 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       if (typeof other['mergedInto'] === 'string' && other['mergedInto'] !== survivorId) throw new ConflictError(`issue ${otherId} was merged into ${other['mergedInto']}`);
       if (other['mergedInto'] === undefined) {
         // Frozen first: every counting write requires attribute_not_exists(mergedInto), so what is read here is final.
-        try {
-          const out = await this.doc.send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key: { pk: `ISSUE#${otherId}`, sk: 'ISSUE' },
-              // A merged issue leaves the lists (its index entries are deleted with its list keys).
-              UpdateExpression: 'SET mergedInto = :s REMOVE gsi2pk, gsi2sk, gsi3sk, gsi1pk, gsi1sk',
-              ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto)',
-              ExpressionAttributeNames: { '#pk': 'pk' },
-              ExpressionAttributeValues: { ':s': survivorId },
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
-          other = out.Attributes!;
-        } catch (e) {
-          if (!isConditionFailure(e)) throw e;
-          other = await this.getConsistent(`ISSUE#${otherId}`, 'ISSUE');
-          if (!other || other['mergedInto'] !== survivorId) throw new ConflictError(`issue ${otherId} changed during the merge`, { cause: e });
-        }
+        const frozen = this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: `ISSUE#${otherId}`, sk: 'ISSUE' },
+            // A merged issue leaves the lists (its index entries are deleted with its list keys).
+            UpdateExpression: 'SET mergedInto = :s REMOVE gsi2pk, gsi2sk, gsi3sk, gsi1pk, gsi1sk',
+            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ExpressionAttributeValues: { ':s': survivorId },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        other = await onConditionFailure<Item, Item>(
+          frozen.then((out): Item => out.Attributes!),
+          async (e) => {
+            const held = await this.getConsistent(`ISSUE#${otherId}`, 'ISSUE');
+            if (!held || held['mergedInto'] !== survivorId) throw new ConflictError(`issue ${otherId} changed during the merge`, { cause: e });
+            return held;
+          },
+        );
       }
       const current = (await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE')) ?? survivor;
       const hashes = (other['hashes'] as string[] | undefined) ?? [];
@@ -972,9 +863,9 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       const users = await this.userClaims(otherId);
       const onSurvivor = await this.batchGetItems(users.map((sk) => ({ pk: `ISSUE#${survivorId}`, sk })), (item) => String(item['sk']));
       const shared = users.filter((sk) => onSurvivor.has(sk)).length;
-      try {
-        // Guarded by the merged id, so a repeated merge (a retried request) moves nothing twice.
-        await this.doc.send(
+      // Guarded by the merged id, so a repeated merge (a retried request) moves nothing twice.
+      await onConditionFailure(
+        this.doc.send(
           new UpdateCommand({
             TableName: this.table,
             Key: { pk: `ISSUE#${survivorId}`, sk: 'ISSUE' },
@@ -995,12 +886,12 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
               ':u': Math.max(0, Number(other['userCount'] ?? 0) - shared),
             },
           }),
-        );
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-        const again = await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE');
-        if (!((again?.['mergedIds'] as string[] | undefined) ?? []).includes(otherId)) throw new ConflictError(`issue ${survivorId} changed during the merge`, { cause: e });
-      }
+        ),
+        async (e) => {
+          const again = await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE');
+          if (!((again?.['mergedIds'] as string[] | undefined) ?? []).includes(otherId)) throw new ConflictError(`issue ${survivorId} changed during the merge`, { cause: e });
+        },
+      );
       // The merged issue's users become the survivor's, so their next events there are not new users.
       // Claims without a token count as counted (see the ledger). After the counting write: a merge
       // interrupted here and retried copies them then; one never retried can count such a user again.
@@ -1008,13 +899,7 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
         users.filter((sk) => !onSurvivor.has(sk)),
         USER_COPY_CONCURRENCY,
         async (sk) => {
-          try {
-            await this.doc.send(
-              new PutCommand({ TableName: this.table, Item: { pk: `ISSUE#${survivorId}`, sk, issueId: survivorId }, ConditionExpression: 'attribute_not_exists(pk)' }),
-            );
-          } catch (e) {
-            if (!isConditionFailure(e)) throw e;
-          }
+          await this.tryPut({ Item: { pk: `ISSUE#${survivorId}`, sk, issueId: survivorId }, ConditionExpression: 'attribute_not_exists(pk)' });
         },
       );
       // New events of the merged fingerprints land on the survivor from now on.
@@ -1114,21 +999,14 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
   /** A conditional put of a claim item; a lost response retried by the SDK finds its own token. */
   private async claim(Key: Item, item: Item, token: string, nowSeconds: number | undefined): Promise<ClaimResult> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: item,
-            // An expired copy (TTL deletion is lazy) does not count as a holder.
-            ...(nowSeconds === undefined
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now', ExpressionAttributeValues: { ':now': nowSeconds } }),
-          }),
-        );
-        return { claimed: true };
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
+      const put = await this.tryPut({
+        Item: item,
+        // An expired copy (TTL deletion is lazy) does not count as a holder.
+        ...(nowSeconds === undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now', ExpressionAttributeValues: { ':now': nowSeconds } }),
+      });
+      if (put) return { claimed: true };
       const held = await this.doc.send(
         new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: '#t, issueId, expiresAt', ExpressionAttributeNames: { '#t': 'token' } }),
       );
@@ -1148,16 +1026,9 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
       values[`:s${i}`] = v;
       parts.push(`#s${i} = :s${i}`);
     });
-    try {
-      await this.doc.send(
-        new UpdateCommand({ TableName: this.table, Key, UpdateExpression: `SET ${parts.join(', ')}`, ConditionExpression: '#t = :from', ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
-      );
-      return true;
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      const held = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: '#t', ExpressionAttributeNames: { '#t': 'token' } }));
-      return held.Item?.['token'] === to;
-    }
+    if (await this.tryUpdate({ Key, UpdateExpression: `SET ${parts.join(', ')}`, ConditionExpression: '#t = :from', ExpressionAttributeNames: names, ExpressionAttributeValues: values })) return true;
+    const held = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: '#t', ExpressionAttributeNames: { '#t': 'token' } }));
+    return held.Item?.['token'] === to;
   }
 
   // ---- events ----
@@ -1267,87 +1138,59 @@ export class DynamoStore implements ProjectStore, IssueStore, EventStore, AlertS
     const Key = { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' };
     const names = { '#t': 'token' };
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        // claimedMerged keeps the previous window's count until the send succeeds (release restores it).
-        const out = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            // A new window, and this token's attempt to send it (one write instead of two on the hot path).
-            UpdateExpression: 'SET claimedMerged = if_not_exists(merged, :zero), merged = :zero, expiresAt = :exp, claimedAt = :now, #t = :tok, sent = :false, sendingAt = :nowMs',
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':exp': expiresAt, ':zero': 0, ':now': nowSeconds, ':nowMs': nowSeconds * 1000, ':tok': token, ':false': false },
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        return { claimed: true, merged: Number(out.Attributes?.['merged'] ?? 0), started: true };
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
+      // claimedMerged keeps the previous window's count until the send succeeds (release restores it).
+      const out = await this.tryUpdate({
+        Key,
+        // A new window, and this token's attempt to send it (one write instead of two on the hot path).
+        UpdateExpression: 'SET claimedMerged = if_not_exists(merged, :zero), merged = :zero, expiresAt = :exp, claimedAt = :now, #t = :tok, sent = :false, sendingAt = :nowMs',
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':exp': expiresAt, ':zero': 0, ':now': nowSeconds, ':nowMs': nowSeconds * 1000, ':tok': token, ':false': false },
+        ReturnValues: 'ALL_OLD',
+      });
+      if (out) return { claimed: true, merged: Number(out.Attributes?.['merged'] ?? 0), started: true };
       const live = await this.getConsistent(Key.pk, Key.sk);
       if (!live || Number(live['expiresAt']) < nowSeconds) continue;
       if (live['token'] === token) {
         // This batch claimed the window before (a redelivery): send again only if the email never went out.
         return live['sent'] === true ? { claimed: false, merged: 0 } : { claimed: true, merged: Number(live['claimedMerged'] ?? 0) };
       }
-      try {
-        // Inside a live window: count the events this alert merges.
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            UpdateExpression: 'ADD merged :n',
-            ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now AND #t <> :tok',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':n': events, ':now': nowSeconds, ':tok': token },
-          }),
-        );
-        return { claimed: false, merged: 0 };
-      } catch (e) {
-        // The window ended (or was released) between the two writes: try to claim again.
-        if (!isConditionFailure(e)) throw e;
-      }
+      // Inside a live window: count the events this alert merges.
+      const counted = await this.tryUpdate({
+        Key,
+        UpdateExpression: 'ADD merged :n',
+        ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now AND #t <> :tok',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':n': events, ':now': nowSeconds, ':tok': token },
+      });
+      if (counted) return { claimed: false, merged: 0 };
+      // The window ended (or was released) between the two writes: try to claim again.
     }
     return { claimed: false, merged: 0 };
   }
 
   async beginAlertSend(ruleId: string, issueId: string, token: string, nowMs: number, staleBeforeMs: number): Promise<'go' | 'busy' | 'done'> {
     const Key = { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' };
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key,
-          UpdateExpression: 'SET sendingAt = :now',
-          ConditionExpression: '#t = :tok AND sent = :false AND (attribute_not_exists(sendingAt) OR sendingAt < :stale)',
-          ExpressionAttributeNames: { '#t': 'token' },
-          ExpressionAttributeValues: { ':now': nowMs, ':tok': token, ':false': false, ':stale': staleBeforeMs },
-        }),
-      );
-      return 'go';
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    const began = await this.tryUpdate({
+      Key,
+      UpdateExpression: 'SET sendingAt = :now',
+      ConditionExpression: '#t = :tok AND sent = :false AND (attribute_not_exists(sendingAt) OR sendingAt < :stale)',
+      ExpressionAttributeNames: { '#t': 'token' },
+      ExpressionAttributeValues: { ':now': nowMs, ':tok': token, ':false': false, ':stale': staleBeforeMs },
+    });
+    if (began) return 'go';
     const item = await this.getConsistent(Key.pk, Key.sk);
     return item?.['token'] === token && item['sent'] === false ? 'busy' : 'done';
   }
 
   async markAlertSent(ruleId: string, issueId: string, token: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' },
-          UpdateExpression: 'SET sent = :true',
-          ConditionExpression: '#t = :tok',
-          ExpressionAttributeNames: { '#t': 'token' },
-          ExpressionAttributeValues: { ':true': true, ':tok': token },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.tryUpdate({
+      Key: { pk: `ALERT#${ruleId}#${issueId}`, sk: 'ALERT' },
+      UpdateExpression: 'SET sent = :true',
+      ConditionExpression: '#t = :tok',
+      ExpressionAttributeNames: { '#t': 'token' },
+      ExpressionAttributeValues: { ':true': true, ':tok': token },
+    });
   }
 
   async releaseAlert(ruleId: string, issueId: string): Promise<void> {
