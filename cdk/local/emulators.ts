@@ -7,7 +7,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -28,6 +28,47 @@ export interface Emulators {
 }
 
 const HOST = '127.0.0.1';
+
+/** A second local stack on the same data directory is refused by this. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`Another Ferret (pid ${pid}) is running on ${dataDir}. Stop it, or set FERRET_DATA_DIR to another folder.`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+/**
+ * dynalite's LevelDB allows one process per folder; a second one would fail
+ * deep inside it with "Database is closed". A lock file with the owner's pid
+ * turns that into a clear refusal, and a lock left by a killed process is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lock = join(dataDir, 'ferret.lock');
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number(readFileSync(lock, 'utf8'));
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) throw new DataDirInUseError(dataDir, owner);
+    rmSync(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,6 +113,7 @@ export function tableInput(name: string): CreateTableCommandInput {
 export async function startEmulators(dataDir: string, opts: { visibilityTimeoutSeconds?: number } = {}): Promise<Emulators> {
   mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   mkdirSync(join(dataDir, 's3'), { recursive: true });
+  const unlock = lockDataDir(dataDir);
   // The SDK signs every request; s3rver checks the signature against its fixed
   // credentials, the other emulators accept any. Real credentials are never used here.
   process.env['AWS_REGION'] = LOCAL_REGION;
@@ -147,6 +189,7 @@ export async function startEmulators(dataDir: string, opts: { visibilityTimeoutS
     dlqUrl: dlq.QueueUrl!,
     async stop() {
       await Promise.all([close(dynamo), close(sqs), close(ses), s3.close().catch(() => undefined)]);
+      unlock();
     },
   };
 }

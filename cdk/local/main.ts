@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataDirInUseError } from './emulators.ts';
 import { REPO_ROOT, startLocalStack } from './stack.ts';
 
 const started = performance.now();
@@ -13,7 +14,13 @@ if (!existsSync(join(REPO_ROOT, 'frontend', 'build', 'index.html'))) {
   const build = spawnSync('npm', ['run', 'build:portal'], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const stack = await startLocalStack();
+const stack = await startLocalStack().catch((e: unknown) => {
+  // What a user can fix is said in one line; anything else keeps its stack trace.
+  if (e instanceof DataDirInUseError) console.error(`\n  ${e.message}\n`);
+  else if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`\n  Port ${process.env['PORT'] ?? 8787} is in use. Stop what holds it, or set PORT to another one.\n`);
+  else throw e;
+  process.exit(1);
+});
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 
 console.log(`

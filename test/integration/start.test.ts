@@ -106,4 +106,26 @@ describe('npm start', () => {
     expect(slugs).toEqual(['main-app']);
     await stop(third.child);
   });
+
+  it('refuses a second start on the same data directory with a clear message, and starts once the first stopped', async () => {
+    const first = await start();
+    const second = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cdk', 'local', 'main.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FERRET_DATA_DIR: dataDir, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(second);
+    let out = '';
+    second.stdout!.on('data', (d) => (out += d));
+    second.stderr!.on('data', (d) => (out += d));
+    const code = await new Promise((r) => second.once('exit', r));
+    expect(code).toBe(1);
+    expect(out).toContain(`Another Ferret (pid ${first.child.pid}) is running on ${dataDir}`);
+    expect(out).not.toContain('Database is closed');
+    await stop(first.child);
+
+    const third = await start();
+    expect(third.output()).toContain('Ferret is running');
+    await stop(third.child);
+  });
 });
