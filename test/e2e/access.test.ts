@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '#cdk/local/stack.ts';
 import { apiGet } from '../helpers/api.ts';
-import { requireChromium, startPortalSession, type PortalSession } from '../helpers/browser.ts';
+import { requireChromium, shoot, startPortalSession, type PortalSession } from '../helpers/browser.ts';
 
 const hasChromium = requireChromium();
 
@@ -34,6 +34,7 @@ describe.runIf(hasChromium)('members and API tokens in Chromium', () => {
     await expect.poll(() => page.getByTestId('member').count()).toBe(2);
     const invited = (await apiGet<any[]>(stack, '/organizations/ferret/members/')).body.find((m) => m.email === 'new.member@example.com');
     expect(invited).toMatchObject({ orgRole: 'member', pending: true, teams: ['ferret'] });
+    await shoot(page, 'settings-members');
   });
 
   it('creates a token shown once that works, and revokes it', async () => {
@@ -47,6 +48,7 @@ describe.runIf(hasChromium)('members and API tokens in Chromium', () => {
     await page.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => page.getByTestId('token').count()).toBe(1);
     expect(await page.content()).not.toContain(token);
+    await shoot(page, 'settings-api-tokens');
     await page.getByRole('button', { name: 'Revoke e2e' }).click();
     await expect.poll(() => page.getByTestId('token').count()).toBe(0);
     expect((await apiGet({ url: stack.url, token }, '/projects/ferret/default/')).status).toBe(401);

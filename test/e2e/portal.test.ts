@@ -6,18 +6,16 @@
  * Every page is saved to test/artifacts/screenshots/ in light and dark.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, type LocalStack } from '#cdk/local/stack.ts';
 import { apiGet, apiSend } from '../helpers/api.ts';
-import { requireChromium, startPortalSession, type PortalSession } from '../helpers/browser.ts';
+import { requireChromium, shoot as shootPage, startPortalSession, type PortalSession } from '../helpers/browser.ts';
 import { seedIssues } from '../helpers/issues.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const SCREENSHOTS = join(REPO_ROOT, 'test', 'artifacts', 'screenshots');
 const NODE_APP = join(REPO_ROOT, 'test', 'integration', 'sdk', 'node-app.cjs');
 const TITLE = 'RangeError: division by zero in foo(10, 1)';
 /** Playwright's own default is 30 s; a page of this app that takes over 10 s to show is broken. */
@@ -33,13 +31,7 @@ const dialogs: string[] = [];
 const pageErrors: string[] = [];
 
 async function shoot(name: string): Promise<void> {
-  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-dark.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: 'light' });
+  await shootPage(page, name);
 }
 
 /** Opens a page of the portal, signing in first when the session has none (a test run on its own). */
@@ -62,7 +54,6 @@ async function issueTitled(title: string) {
 
 describe.runIf(hasChromium)('the portal in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     session = await startPortalSession({
       name: 'e2e',
       colorScheme: 'light',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -8,6 +8,20 @@ import { requireRuntime } from './runtime.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const PORTAL_BUILD = join(REPO_ROOT, 'frontend', 'build', 'index.html');
+/** Where the e2e runs leave their screenshots (test artifacts). */
+export const SCREENSHOTS = join(REPO_ROOT, 'test', 'artifacts', 'screenshots');
+
+/** A full-page screenshot of the page as it is, in the light and the dark theme (`name.png`, `name-dark.png`). */
+export async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // A full-page shot of a scrolled page draws the sticky header where the scroll left it.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-dark.png`), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
 
 /** Whether the browser tests can run here (skips with a message, or fails under CI). */
 export function requireChromium(): boolean {
