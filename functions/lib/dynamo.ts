@@ -48,8 +48,9 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, U
 import { alertChannelKeys } from '#shared/alerts/channels.ts';
 import type { AlertRule } from '#shared/alerts/rules.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
-import type { Issue, IssueStatus, IssueSubstatus, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
+import type { Issue, IssueStatus, IssueSubstatus, NormalizedEvent, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
 import { decodeEventBody, encodeEventBody } from './event-codec.ts';
+import { fitEvent } from '#shared/event/fit.ts';
 import { IssueMergedError, TokenFencedError } from '#shared/pipeline/errors.ts';
 import { hourKey, tokenTime } from '#shared/pipeline/token.ts';
 import { issueTagValue, MAX_ISSUE_TAG_VALUES } from '#shared/event/issue-tags.ts';
@@ -1046,7 +1047,7 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
       dateReceived: stored.dateReceived,
     };
     // Only sampled events carry the body and the index keys; the rest are small claims that deduplicate.
-    if (full) Object.assign(item, { gsi2pk: `ISSUE#${stored.issueId}#EVENTS`, gsi2sk: `${stored.dateCreated}#${stored.eventId}`, body: encodeEventBody(JSON.stringify(stored.event)) });
+    if (full) Object.assign(item, { gsi2pk: `ISSUE#${stored.issueId}#EVENTS`, gsi2sk: `${stored.dateCreated}#${stored.eventId}`, body: storedBody(stored.event) });
     return this.claim(Key, item, token, Math.floor(Date.now() / 1000));
   }
 
@@ -1261,4 +1262,19 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
   async putToken(token: { hash: string; userId: string; scopes: string[]; orgSlug: string; label: string; memberId?: string }): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `TOKEN#${token.hash}`, sk: 'TOKEN', ...token } }));
   }
+}
+
+/**
+ * A DynamoDB item holds 400 KB, keys and attributes included; the event body
+ * gets what is left with a margin. An event above it is stored trimmed
+ * (`fitEvent`) instead of failing its batch with a ValidationException.
+ */
+export const MAX_EVENT_BODY_BYTES = 380 * 1024;
+
+/** The compressed body of an event as stored, trimmed to fit an item when it must be. */
+export function storedBody(event: NormalizedEvent): Uint8Array {
+  let body = encodeEventBody(JSON.stringify(event));
+  if (body.length <= MAX_EVENT_BODY_BYTES) return body;
+  fitEvent(event, (candidate) => (body = encodeEventBody(JSON.stringify(candidate))).length <= MAX_EVENT_BODY_BYTES);
+  return body;
 }

@@ -4,6 +4,7 @@
  * the alert lands in the local SES inbox.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,4 +92,37 @@ describe('the local pipeline', () => {
       expect(mail.subject).toContain(issue.shortId);
     },
   );
+
+  it('stores an event too large for a DynamoDB item trimmed instead of failing its batch', async () => {
+    // Just under the 1 MiB event item limit, and incompressible: compressed it is still twice what an item holds.
+    const noise = (n: number) => randomBytes(n).toString('base64');
+    const frames = Array.from({ length: 100 }, (_, j) => ({
+      filename: `app/m${j}.py`,
+      function: `f${j}`,
+      lineno: j + 1,
+      context_line: 'step()',
+      vars: Object.fromEntries(Array.from({ length: 5 }, (_, k) => [`v${k}`, noise(380)])),
+    }));
+    const breadcrumbs = Array.from({ length: 180 }, (_, i) => ({ message: `${i} ${noise(3_000)}` }));
+    const event = { event_id: 'b'.repeat(32), platform: 'python', exception: { values: [{ type: 'OversizeError', value: 'a very large event', stacktrace: { frames } }] }, breadcrumbs };
+    const payload = JSON.stringify(event);
+    expect(payload.length).toBeGreaterThan(900_000);
+    expect(payload.length).toBeLessThan(1024 * 1024);
+    const dsn = new URL(stack.dsn);
+    const res = await fetch(`${stack.url}/api${dsn.pathname}/envelope/?sentry_key=${dsn.username}`, {
+      method: 'POST',
+      body: [JSON.stringify({ event_id: event.event_id }), JSON.stringify({ type: 'event', length: Buffer.byteLength(payload) }), payload].join('\n'),
+    });
+    expect(res.status).toBe(200);
+    const issue = await waitFor(() => issueTitled('OversizeError: a very large event'), 'the oversize issue');
+    expect(issue.count).toBe('1');
+    const latest = await apiGet(stack, `/organizations/ferret/issues/${issue.id}/events/latest/`);
+    expect(latest.body.eventID).toBe(event.event_id);
+    const stored = latest.body.entries.find((e: any) => e.type === 'exception').data.values[0];
+    expect(stored.stacktrace.frames).toHaveLength(100);
+    // The innermost frame keeps its variables; outer ones gave theirs up.
+    expect(String(stored.stacktrace.frames.at(-1).vars?.v0)).toContain(frames.at(-1)!.vars['v0']!.slice(0, 200));
+    expect(stored.stacktrace.frames[0].vars ?? null).toBeNull();
+  });
 });
+
