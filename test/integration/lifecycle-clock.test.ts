@@ -47,6 +47,21 @@ function clockGrouper(clock: { now: number }, mails: Mail[], overrides: Partial<
 
 const tagged = (bug: string, tag: string) => ({ ...bugEvent({ bug, timestamp: T0 / 1000 }), tags: { drill: tag } });
 
+/** Stores a rule that only events tagged `drill: <drill>` pass, so each drill sees only its own alerts. */
+async function drillRule(drill: string, rule: Pick<AlertRule, 'id' | 'name' | 'conditions' | 'frequencyMinutes'> & Partial<Pick<AlertRule, 'actions'>>): Promise<AlertRule> {
+  const stored: AlertRule = {
+    projectId: stack.installation.projectId,
+    actionMatch: 'any',
+    filters: [{ id: 'tag', key: 'drill', value: drill }],
+    actions: [{ id: 'email', targetType: 'members' }],
+    enabled: true,
+    dateCreated: new Date(T0).toISOString(),
+    ...rule,
+  };
+  await store.putRule(stored);
+  return stored;
+}
+
 async function issueOf(bug: string) {
   const { issues } = await store.listIssues(projectId, { sort: 'date', limit: 100 });
   return issues.find((i) => i.title.includes(`${bug} is not a function`))!;
@@ -54,19 +69,7 @@ async function issueOf(bug: string) {
 
 describe('alert windows', () => {
   it('sends one email per window, counts the events inside it, and says so in the next email', async () => {
-    const rule: AlertRule = {
-      id: 'every-event',
-      projectId: stack.installation.projectId,
-      name: 'Every event of the drill',
-      actionMatch: 'any',
-      conditions: [{ id: 'event_frequency', value: 0, intervalMinutes: 1 }],
-      filters: [{ id: 'tag', key: 'drill', value: 'window' }],
-      actions: [{ id: 'email', targetType: 'members' }],
-      frequencyMinutes: 5,
-      enabled: true,
-      dateCreated: new Date(T0).toISOString(),
-    };
-    await store.putRule(rule);
+    const rule = await drillRule('window', { id: 'every-event', name: 'Every event of the drill', conditions: [{ id: 'event_frequency', value: 0, intervalMinutes: 1 }], frequencyMinutes: 5 });
     const clock = { now: T0 };
     const mails: Mail[] = [];
     const a = clockGrouper(clock, mails);
@@ -96,19 +99,7 @@ describe('alert windows', () => {
 
 describe('frequency conditions', () => {
   it('counts the distinct users inside the interval, not the issue’s users of all time', async () => {
-    const rule: AlertRule = {
-      id: 'three-users',
-      projectId: stack.installation.projectId,
-      name: 'Seen by more than 2 users in 5 minutes',
-      actionMatch: 'any',
-      conditions: [{ id: 'event_unique_user_frequency', value: 2, intervalMinutes: 5 }],
-      filters: [{ id: 'tag', key: 'drill', value: 'users' }],
-      actions: [{ id: 'email', targetType: 'members' }],
-      frequencyMinutes: 60,
-      enabled: true,
-      dateCreated: new Date(T0).toISOString(),
-    };
-    await store.putRule(rule);
+    const rule = await drillRule('users', { id: 'three-users', name: 'Seen by more than 2 users in 5 minutes', conditions: [{ id: 'event_unique_user_frequency', value: 2, intervalMinutes: 5 }], frequencyMinutes: 60 });
     const clock = { now: T0 };
     const mails: Mail[] = [];
     const g = clockGrouper(clock, mails);
@@ -138,19 +129,7 @@ describe('frequency conditions', () => {
 
 describe('frequency over a week', () => {
   it('counts the week from the hourly counts, not from minute buckets that live a day', async () => {
-    const rule: AlertRule = {
-      id: 'weekly',
-      projectId: stack.installation.projectId,
-      name: 'More than 5 in a week',
-      actionMatch: 'any',
-      conditions: [{ id: 'event_frequency', value: 5, intervalMinutes: 10_080 }],
-      filters: [{ id: 'tag', key: 'drill', value: 'weekly' }],
-      actions: [{ id: 'email', targetType: 'members' }],
-      frequencyMinutes: 60,
-      enabled: true,
-      dateCreated: new Date(T0).toISOString(),
-    };
-    await store.putRule(rule);
+    const rule = await drillRule('weekly', { id: 'weekly', name: 'More than 5 in a week', conditions: [{ id: 'event_frequency', value: 5, intervalMinutes: 10_080 }], frequencyMinutes: 60 });
     const clock = { now: T0 };
     const mails: Mail[] = [];
     const g = clockGrouper(clock, mails);
@@ -173,19 +152,7 @@ describe('frequency over a week', () => {
 
 describe('a webhook that keeps failing', () => {
   it('is retried through the queue, then given up before the message would reach the dead-letter queue', async () => {
-    const rule: AlertRule = {
-      id: 'broken-hook',
-      projectId: stack.installation.projectId,
-      name: 'Post to a broken receiver',
-      actionMatch: 'any',
-      conditions: [{ id: 'first_seen' }],
-      filters: [{ id: 'tag', key: 'drill', value: 'broken' }],
-      actions: [{ id: 'webhook', url: 'https://chat.example.com/hooks/broken' }],
-      frequencyMinutes: 30,
-      enabled: true,
-      dateCreated: new Date(T0).toISOString(),
-    };
-    await store.putRule(rule);
+    const rule = await drillRule('broken', { id: 'broken-hook', name: 'Post to a broken receiver', conditions: [{ id: 'first_seen' }], frequencyMinutes: 30, actions: [{ id: 'webhook', url: 'https://chat.example.com/hooks/broken' }] });
     const clock = { now: Date.now() };
     const posts: string[] = [];
     const logs: Array<Record<string, unknown>> = [];
