@@ -20,7 +20,8 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ child: ChildProcess; output: () => string }> {
+/** `npm start` on the test's data directory, as its own process. */
+function launch(): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cdk', 'local', 'main.ts')], {
     cwd: REPO_ROOT,
     env: { ...process.env, FERRET_DATA_DIR: dataDir, PORT: '0' },
@@ -30,8 +31,13 @@ async function start(): Promise<{ child: ChildProcess; output: () => string }> {
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  await waitFor(() => out.includes('Sign-in'), 'the start-up banner', 30_000);
   return { child, output: () => out };
+}
+
+async function start(): Promise<{ child: ChildProcess; output: () => string }> {
+  const started = launch();
+  await waitFor(() => started.output().includes('Sign-in'), 'the start-up banner', 30_000);
+  return started;
 }
 
 async function stop(child: ChildProcess) {
@@ -109,19 +115,12 @@ describe('npm start', () => {
 
   it('refuses a second start on the same data directory with a clear message, and starts once the first stopped', async () => {
     const first = await start();
-    const second = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cdk', 'local', 'main.ts')], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FERRET_DATA_DIR: dataDir, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(second);
-    let out = '';
-    second.stdout!.on('data', (d) => (out += d));
-    second.stderr!.on('data', (d) => (out += d));
-    const code = await new Promise((r) => second.once('exit', r));
+    const second = launch();
+    // 'close', not 'exit': the output is complete only once its pipes closed.
+    const code = await new Promise((r) => second.child.once('close', r));
     expect(code).toBe(1);
-    expect(out).toContain(`Another Ferret (pid ${first.child.pid}) is running on ${dataDir}`);
-    expect(out).not.toContain('Database is closed');
+    expect(second.output()).toContain(`Another Ferret (pid ${first.child.pid}) is running on ${dataDir}`);
+    expect(second.output()).not.toContain('Database is closed');
     await stop(first.child);
 
     const third = await start();
