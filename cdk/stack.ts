@@ -43,6 +43,7 @@ import type { Construct } from 'constructs';
 import {
   DEFAULT_INGEST_API,
   ATTACHMENT_RETENTION_TIERS,
+  EVENT_BODY_PREFIX,
   CLAIM_CHECK_RETENTION_DAYS,
   ENV,
   FUNCTIONS,
@@ -237,6 +238,9 @@ export class FerretStack extends Stack {
         // overlap S3 applies the shortest, so the catch-all only ends what no tier names.
         ...ATTACHMENT_RETENTION_TIERS.map((days) => ({ id: `Attachments${days}d`, prefix: `attachments/${days}d/`, expiration: Duration.days(days) })),
         { id: 'AttachmentsCatchAll', prefix: 'attachments/', expiration: Duration.days(Math.max(...ATTACHMENT_RETENTION_TIERS)) },
+        // Bodies of events too large for a DynamoDB item (eventBodyKey): the same tiers.
+        ...ATTACHMENT_RETENTION_TIERS.map((days) => ({ id: `EventBodies${days}d`, prefix: `${EVENT_BODY_PREFIX}${days}d/`, expiration: Duration.days(days) })),
+        { id: 'EventBodiesCatchAll', prefix: EVENT_BODY_PREFIX, expiration: Duration.days(Math.max(...ATTACHMENT_RETENTION_TIERS)) },
         // No bucket-wide expiration: it would end long-retention attachments early (the shortest rule wins).
         { id: 'AbortedUploads', abortIncompleteMultipartUploadAfter: ABORTED_UPLOAD_RETENTION },
       ],
@@ -422,6 +426,9 @@ export class FerretStack extends Stack {
     authorizerFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }));
     this.grantTable(api, [...TABLE_READ, ...TABLE_WRITE]);
     this.grantPayloads(api, ['s3:GetObject']);
+    // Without it S3 answers a missing object (an attachment or event body its lifecycle rule ended) with
+    // 403 AccessDenied instead of 404 NoSuchKey, and the API could not tell "gone" from "forbidden".
+    api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.payloadBucket.bucketArn] }));
 
     // --- HTTP API: the portal API, and the DSN routes when ingestApi = http ------
     const http = this.ingestApi === 'http';

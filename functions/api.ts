@@ -19,7 +19,9 @@ import { DynamoIntakeStore } from './lib/dynamo-intake.ts';
 import { httpErrors, json, toHttpRequest, type GatewayEvent } from './lib/http.ts';
 
 const table = requireEnv(ENV.table);
-const store = new DynamoStore(table);
+const blobs = new S3BlobStore(requireEnv(ENV.payloadBucket));
+// The store reads the bodies of events too large for an item from the payload bucket.
+const store = new DynamoStore(table, undefined, blobs);
 const members = new DynamoMemberStore(table);
 const userPoolId = optionalEnv(ENV.userPoolId);
 const directory = userPoolId ? new CognitoDirectory(userPoolId) : undefined;
@@ -37,7 +39,7 @@ const api = createApi({
   apiUrl: optionalEnv(ENV.apiUrl) ?? '',
   now,
   intake: new DynamoIntakeStore(table),
-  blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
+  blobs,
 });
 /** First start in AWS: the default organization and its owner, invited by email (idempotent). */
 let installed: Promise<unknown> | undefined;

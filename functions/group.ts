@@ -18,7 +18,9 @@ import { DynamoMemberStore } from './lib/dynamo-members.ts';
 
 /** The grouping step's adapters, configured from the environment; `overrides` replace ports (tests, fault drills). */
 export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps {
-  const store = new DynamoStore(requireEnv(ENV.table));
+  const blobs = new S3BlobStore(requireEnv(ENV.payloadBucket));
+  // The store writes the bodies of events too large for an item to the payload bucket.
+  const store = new DynamoStore(requireEnv(ENV.table), undefined, blobs);
   return {
     projects: store,
     issues: store,
@@ -26,7 +28,7 @@ export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps 
     alerts: store,
     mailer: new SesMailer(optionalEnv(ENV.sesConfigurationSet)),
     webhooks: new HttpWebhookSender({ allowLoopback: optionalEnv(ENV.webhookAllowLoopback) === 'true' }),
-    blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
+    blobs,
     queue: new SqsEventQueue(requireEnv(ENV.queueUrl), requireEnv(ENV.deadLetterQueueUrl)),
     now: Date.now,
     mail: { from: requireEnv(ENV.mailFrom), to: (optionalEnv(ENV.mailTo) ?? '').split(',').filter(Boolean) },

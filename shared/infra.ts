@@ -154,5 +154,20 @@ export const ATTACHMENT_RETENTION_TIERS = [8, 31, 91, 181, 366] as const;
 export function attachmentRetentionTier(retentionDays: number): number {
   return ATTACHMENT_RETENTION_TIERS.find((t) => t >= retentionDays + 1) ?? ATTACHMENT_RETENTION_TIERS.at(-1)!;
 }
+/**
+ * The body of an event too large for a DynamoDB item lives in the payload bucket under
+ * `events/{tier}d/`, with the attachments' tiers and one lifecycle rule per tier: the object
+ * outlives its event's item (a day of margin) and never stays past the tier's end.
+ */
+export const EVENT_BODY_PREFIX = 'events/';
+/**
+ * The key of an offloaded event body: retention tier, project, event id, then a digest of the
+ * stored bytes. A retried batch stores the same bytes and so overwrites its own object; another
+ * copy sent under a reused event id gets a key of its own (left for the lifecycle rule to end),
+ * so the item written first never points at a copy it was not written with.
+ */
+export function eventBodyKey(retentionDays: number, projectId: string, eventId: string, digest: string): string {
+  return `${EVENT_BODY_PREFIX}${attachmentRetentionTier(retentionDays)}d/${projectId}/${eventId}/${digest}`;
+}
 /** Claim-check payloads are read within the queue's retention (4 days); a week is plenty. */
 export const CLAIM_CHECK_RETENTION_DAYS = 7;

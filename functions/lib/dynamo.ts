@@ -19,8 +19,9 @@
  *   ISSUE#{id} / MIN#{epochMinute}         minute count for frequency alerts (TTL)
  *   ISSUE#{id} / USER#{user}               user claim on the issue (token)
  *   EVENT#{projectId}#{eventId} / EVENT    event claim (token, issueId; TTL); sampled events also
- *                                          carry the JSON body, zlib with a preset dictionary (event-codec.ts)
- *                                          (gsi2: ISSUE#{id}#EVENTS / date#id)
+ *                                          carry the JSON body, zlib with a preset dictionary (event-codec.ts),
+ *                                          or `bodyRef`, the payload bucket key of a body too large for an item
+ *                                          (`eventBodyKey`) (gsi2: ISSUE#{id}#EVENTS / date#id)
  *   APPLY#{token} / APPLY                  a batch token whose issue write and follow-ups are done (TTL)
  *   ALERT#{channel}#{issueId} / ALERT      alert suppression key per rule channel (`shared/alerts/channels.ts`:
  *                                          the rule id for its email, `{ruleId}~webhook~{hash}` per webhook;
@@ -44,19 +45,22 @@
  *   SESSION#{projectId}#{sid} / SESSION    states a session with errors reached, so each counts once (TTL)
  *   KEY#{publicKey} / USAGE#{window}#{slot}  accepted events of a key in one window of its rate limit (TTL)
  */
+import { createHash } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { alertChannelKeys } from '#shared/alerts/channels.ts';
 import type { AlertRule } from '#shared/alerts/rules.ts';
-import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
-import type { Issue, IssueStatus, IssueSubstatus, NormalizedEvent, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
+import { ConfigError, ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
+import { eventBodyKey } from '#shared/infra.ts';
+import type { Issue, IssueStatus, IssueSubstatus, Organization, Project, ProjectKey, StoredEvent } from '#shared/model.ts';
 import { decodeEventBody, encodeEventBody } from './event-codec.ts';
-import { fitEvent } from '#shared/event/fit.ts';
 import { IssueMergedError, TokenFencedError } from '#shared/pipeline/errors.ts';
 import { hourKey, tokenTime } from '#shared/pipeline/token.ts';
 import { issueTagValue, MAX_ISSUE_TAG_VALUES } from '#shared/event/issue-tags.ts';
 import type {
   AlertStore,
   AppliedEntry,
+  BlobStore,
   AppliedKind,
   ClaimResult,
   EventStore,
@@ -155,6 +159,15 @@ const MAX_MERGE_HOPS = 5;
 const MAX_USER_KEY_CHARS = 200;
 
 export class DynamoStore extends TableClient implements ProjectStore, IssueStore, EventStore, AlertStore, TokenStore {
+  /** `blobs` holds the bodies of events too large for an item: the grouping step writes them, the API reads them. */
+  constructor(
+    table: string,
+    client?: DynamoDBClient,
+    private readonly blobs?: BlobStore,
+  ) {
+    super(table, client);
+  }
+
   // ---- organizations and projects ----
 
   async listOrganizations(): Promise<Organization[]> {
@@ -1046,9 +1059,28 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
       dateCreated: stored.dateCreated,
       dateReceived: stored.dateReceived,
     };
+    const nowSeconds = Math.floor(Date.now() / 1000);
     // Only sampled events carry the body and the index keys; the rest are small claims that deduplicate.
-    if (full) Object.assign(item, { gsi2pk: `ISSUE#${stored.issueId}#EVENTS`, gsi2sk: `${stored.dateCreated}#${stored.eventId}`, body: storedBody(stored.event) });
-    return this.claim(Key, item, token, Math.floor(Date.now() / 1000));
+    if (full) Object.assign(item, { gsi2pk: `ISSUE#${stored.issueId}#EVENTS`, gsi2sk: `${stored.dateCreated}#${stored.eventId}` }, await this.storeBody(stored, expiresAt - nowSeconds));
+    return this.claim(Key, item, token, nowSeconds);
+  }
+
+  /**
+   * The body attribute of a stored event: the compressed body itself when it fits an item, else
+   * `bodyRef`, the key of the whole body in the payload bucket. The object is written before the
+   * item, so a crash between the two leaves at worst an object nothing points at (its lifecycle
+   * rule ends it), never an item pointing at nothing.
+   */
+  private async storeBody(stored: StoredEvent, retentionSeconds: number): Promise<{ body: Uint8Array } | { bodyRef: string }> {
+    const body = encodeEventBody(JSON.stringify(stored.event));
+    if (body.length <= MAX_EVENT_BODY_BYTES) return { body };
+    if (!this.blobs) throw new ConfigError(`event ${stored.eventId} is too large for a DynamoDB item and the event store has no blob store`);
+    // The retention in whole days (the item's TTL was set from the project's retention a moment ago).
+    const retentionDays = Math.max(1, Math.round(retentionSeconds / 86_400));
+    const digest = createHash('sha256').update(body).digest('hex').slice(0, BODY_DIGEST_HEX_CHARS);
+    const bodyRef = eventBodyKey(retentionDays, stored.projectId, stored.eventId, digest);
+    await this.blobs.put(bodyRef, body, 'application/octet-stream');
+    return { bodyRef };
   }
 
   async takeOverEvent(projectId: string, eventId: string, from: string, to: string, issueId: string): Promise<boolean> {
@@ -1059,9 +1091,12 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
     return this.takeOver(Key, from, to, sets);
   }
 
-  private decodeEvent(item: Item | undefined): StoredEvent | undefined {
-    if (!item || !item['body'] || (typeof item['expiresAt'] === 'number' && item['expiresAt'] < Date.now() / 1000)) return undefined;
-    const body = item['body'] as Uint8Array;
+  /** A stored event from its item; undefined when the item has no body, or has expired (TTL deletion is lazy). */
+  private async decodeEvent(item: Item | undefined): Promise<StoredEvent | undefined> {
+    if (!item || (typeof item['expiresAt'] === 'number' && item['expiresAt'] < Date.now() / 1000)) return undefined;
+    let body = item['body'] as Uint8Array | undefined;
+    if (!body && typeof item['bodyRef'] === 'string') body = await this.fetchBody(item['bodyRef']);
+    if (!body) return undefined;
     return {
       eventId: item['eventId'] as string,
       projectId: item['projectId'] as string,
@@ -1072,8 +1107,19 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
     };
   }
 
+  /** An offloaded body; undefined once its object is gone (its lifecycle rule ended it with the event). */
+  private async fetchBody(ref: string): Promise<Uint8Array | undefined> {
+    if (!this.blobs) throw new ConfigError(`event body ${ref} is in the payload bucket and the event store has no blob store`);
+    try {
+      return await this.blobs.get(ref);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
   async getEvent(projectId: string, eventId: string): Promise<StoredEvent | undefined> {
-    const stored = this.decodeEvent(await this.get(`EVENT#${projectId}#${eventId}`, 'EVENT'));
+    const stored = await this.decodeEvent(await this.get(`EVENT#${projectId}#${eventId}`, 'EVENT'));
     if (!stored) return undefined;
     // Events keep the issue they were counted on; after a merge they belong to the survivor.
     for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
@@ -1110,10 +1156,9 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
     if (page.length > 0) {
       const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: page.map((i) => ({ pk: i['pk'], sk: i['sk'] })) } } }));
       const byPk = new Map((got.Responses?.[this.table] ?? []).map((i) => [i['pk'], i]));
-      for (const k of page) {
-        const e = this.decodeEvent(byPk.get(k['pk']));
-        if (e) events.push({ ...e, issueId });
-      }
+      // Only offloaded bodies cost a request of their own: a few at a time, while the rest decode.
+      const decoded = await mapBounded(page, BODY_FETCH_CONCURRENCY, (k) => this.decodeEvent(byPk.get(k['pk'])));
+      for (const e of decoded) if (e) events.push({ ...e, issueId });
     }
     const result: { events: StoredEvent[]; nextCursor?: string } = { events };
     if (all.length > opts.limit || pages.some((p) => p.more)) result.nextCursor = Buffer.from(String(page.at(-1)?.['gsi2sk'] ?? '')).toString('base64url');
@@ -1266,15 +1311,25 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
 
 /**
  * A DynamoDB item holds 400 KB, keys and attributes included; the event body
- * gets what is left with a margin. An event above it is stored trimmed
- * (`fitEvent`) instead of failing its batch with a ValidationException.
+ * gets what is left with a margin. A larger body goes whole to the payload
+ * bucket and the item keeps its key (`bodyRef`).
  */
 export const MAX_EVENT_BODY_BYTES = 380 * 1024;
+/** 64 bits of SHA-256 tell apart two copies sent under one event id. */
+const BODY_DIGEST_HEX_CHARS = 16;
+/** Offloaded bodies one event list fetches from the payload bucket at a time. */
+const BODY_FETCH_CONCURRENCY = 8;
 
-/** The compressed body of an event as stored, trimmed to fit an item when it must be. */
-export function storedBody(event: NormalizedEvent): Uint8Array {
-  let body = encodeEventBody(JSON.stringify(event));
-  if (body.length <= MAX_EVENT_BODY_BYTES) return body;
-  fitEvent(event, (candidate) => (body = encodeEventBody(JSON.stringify(candidate))).length <= MAX_EVENT_BODY_BYTES);
-  return body;
+/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

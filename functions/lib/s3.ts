@@ -8,6 +8,7 @@
  * third of ingest's cold start when it was loaded eagerly).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { NotFoundError } from '#shared/errors.ts';
 import type { BlobStore } from '#shared/ports.ts';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -35,7 +36,10 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string): Promise<Uint8Array> {
     const [client, { GetObjectCommand }] = await Promise.all([this.s3(), loadS3()]);
-    const out = await client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    // A missing object (one a lifecycle rule ended) is NoSuchKey to a caller allowed to list the bucket.
+    const out = await client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })).catch((e: unknown) => {
+      throw (e as { name?: string })?.name === 'NoSuchKey' ? new NotFoundError(`object ${key} does not exist`, { cause: e }) : e;
+    });
     if (!out.Body) throw new Error(`object ${key} has no body`);
     return out.Body.transformToByteArray();
   }

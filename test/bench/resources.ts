@@ -227,9 +227,10 @@ export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]
   meterSes(ses.middlewareStack as AnyStack, meter);
 
   const failures: string[] = [];
-  const store = new DynamoStore(LOCAL_NAMES.table, ddb);
-  const queue = new SqsEventQueue(emulators.queueUrl, emulators.dlqUrl, sqs);
   const blobs = new S3BlobStore(LOCAL_NAMES.bucket, s3);
+  // As in the grouping Lambda: a body too large for an item is a metered S3 PUT.
+  const store = new DynamoStore(LOCAL_NAMES.table, ddb, blobs);
+  const queue = new SqsEventQueue(emulators.queueUrl, emulators.dlqUrl, sqs);
   const ingest = createIngest({ projects: store, queue, blobs, now: Date.now });
   const processBatch = createGrouper({
     projects: store,

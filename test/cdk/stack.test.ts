@@ -7,7 +7,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTACHMENT_RETENTION_TIERS, AUTHORIZER, ENV, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
+import { ATTACHMENT_RETENTION_TIERS, AUTHORIZER, ENV, eventBodyKey, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
+import { RETENTION_DAYS_MAX, RETENTION_DAYS_MIN } from '#shared/api/project-settings.ts';
 import { inlineScriptHashes, PortalBuildMissingError } from '#cdk/portal.ts';
 import { FerretStack, parseIngestApi, PORTAL_AUTH_CALLBACK_PATH, PORTAL_SIGNED_OUT_PATH, type FunctionName } from '#cdk/stack.ts';
 
@@ -201,6 +202,19 @@ describe('data', () => {
       );
     }
   });
+
+  it('expires the body of an event too large for an item after its event, with the rule of its retention tier', () => {
+    const rules: Json[] = resource(rest, rest.stack.payloadBucket)['Properties']['LifecycleConfiguration']['Rules'];
+    for (const days of ATTACHMENT_RETENTION_TIERS) expect(rules).toContainEqual(expect.objectContaining({ Prefix: `events/${days}d/`, ExpirationInDays: days, Status: 'Enabled' }));
+    // The rule S3 applies to a key is the shortest of those whose prefix it starts with.
+    const expiryOf = (key: string) => Math.min(...rules.filter((r) => r['Prefix'] !== undefined && key.startsWith(r['Prefix']) && r['ExpirationInDays']).map((r) => r['ExpirationInDays'] as number));
+    // Every retention a project may set: the object outlives the item's TTL, ended by the shortest tier that does.
+    for (let retentionDays = RETENTION_DAYS_MIN; retentionDays <= RETENTION_DAYS_MAX; retentionDays++) {
+      const key = eventBodyKey(retentionDays, '7', 'e'.repeat(32), '0123456789abcdef');
+      expect(expiryOf(key), key).toBe(ATTACHMENT_RETENTION_TIERS.find((tier) => tier > retentionDays));
+    }
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'events/', ExpirationInDays: Math.max(...ATTACHMENT_RETENTION_TIERS) }));
+  });
 });
 
 describe('functions', () => {
@@ -367,6 +381,10 @@ describe('permissions', () => {
     const actions = actionsOf(rest, 'api');
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 's3:GetObject']));
     expect(actions).not.toContain('s3:PutObject');
+    // Listing the payload bucket (not its objects) makes a missing event body or attachment a 404 NoSuchKey, not a 403.
+    const list = statements(rest, 'api').find((st) => [st['Action']].flat().includes('s3:ListBucket'));
+    expect(list?.['Resource']).toEqual({ 'Fn::GetAtt': [logicalId(rest.stack.payloadBucket), 'Arn'] });
+    expect([list?.['Action']].flat()).toEqual(['s3:ListBucket']);
     expect(actions.some((a) => a.startsWith('ses:') || a.startsWith('sqs:'))).toBe(false);
   });
 

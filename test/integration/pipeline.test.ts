@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { DynamoStore } from '#functions/lib/dynamo.ts';
+import { decodeEventBody } from '#functions/lib/event-codec.ts';
 import { apiGet, inbox } from '../helpers/api.ts';
 import { pythonHas, requireRuntime, SYSTEM_PYTHON } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -93,18 +97,26 @@ describe('the local pipeline', () => {
     },
   );
 
-  it('stores an event too large for a DynamoDB item trimmed instead of failing its batch', async () => {
-    // Just under the 1 MiB event item limit, and incompressible: compressed it is still twice what an item holds.
-    const noise = (n: number) => randomBytes(n).toString('base64');
+  it('stores an event too large for a DynamoDB item whole in the payload bucket and serves it whole', async () => {
+    // Random base64 in fields normalization keeps whole (vars under 512 characters and 2 KB a frame,
+    // breadcrumb messages under 8 KB, extra under 256 KB): nearly 1 MiB, still ~700 KB compressed.
+    const noise = (chars: number) => randomBytes(Math.ceil((chars * 3) / 4)).toString('base64').slice(0, chars);
     const frames = Array.from({ length: 100 }, (_, j) => ({
       filename: `app/m${j}.py`,
       function: `f${j}`,
       lineno: j + 1,
       context_line: 'step()',
-      vars: Object.fromEntries(Array.from({ length: 5 }, (_, k) => [`v${k}`, noise(380)])),
+      vars: { a: noise(500), b: noise(500), c: noise(500) },
     }));
-    const breadcrumbs = Array.from({ length: 180 }, (_, i) => ({ message: `${i} ${noise(3_000)}` }));
-    const event = { event_id: 'b'.repeat(32), platform: 'python', exception: { values: [{ type: 'OversizeError', value: 'a very large event', stacktrace: { frames } }] }, breadcrumbs };
+    const breadcrumbs = Array.from({ length: 100 }, (_, i) => ({ timestamp: 1_700_000_000 + i, message: `${i} ${noise(6_000)}` }));
+    const extra = Object.fromEntries(Array.from({ length: 25 }, (_, k) => [`x${k}`, noise(6_000)]));
+    const event = {
+      event_id: 'b'.repeat(32),
+      platform: 'python',
+      exception: { values: [{ type: 'OversizeError', value: 'a very large event', stacktrace: { frames } }] },
+      breadcrumbs: { values: breadcrumbs },
+      extra,
+    };
     const payload = JSON.stringify(event);
     expect(payload.length).toBeGreaterThan(900_000);
     expect(payload.length).toBeLessThan(1024 * 1024);
@@ -116,13 +128,44 @@ describe('the local pipeline', () => {
     expect(res.status).toBe(200);
     const issue = await waitFor(() => issueTitled('OversizeError: a very large event'), 'the oversize issue');
     expect(issue.count).toBe('1');
-    const latest = await apiGet(stack, `/organizations/ferret/issues/${issue.id}/events/latest/`);
-    expect(latest.body.eventID).toBe(event.event_id);
-    const stored = latest.body.entries.find((e: any) => e.type === 'exception').data.values[0];
-    expect(stored.stacktrace.frames).toHaveLength(100);
-    // The innermost frame keeps its variables; outer ones gave theirs up.
-    expect(String(stored.stacktrace.frames.at(-1).vars?.v0)).toContain(frames.at(-1)!.vars['v0']!.slice(0, 200));
-    expect(stored.stacktrace.frames[0].vars ?? null).toBeNull();
+
+    // The item points at the body; the body in the bucket is the whole event.
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+    const store = new DynamoStore(LOCAL_NAMES.table);
+    const item = (await store.doc.send(new GetCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `EVENT#${stack.installation.projectId}#${event.event_id}`, sk: 'EVENT' } }))).Item!;
+    expect(item['body']).toBeUndefined();
+    expect(item['bodyRef']).toMatch(new RegExp(`^events/91d/${stack.installation.projectId}/${event.event_id}/[0-9a-f]{16}$`));
+    const s3 = new S3Client({ forcePathStyle: true });
+    const object = await s3.send(new GetObjectCommand({ Bucket: LOCAL_NAMES.bucket, Key: item['bodyRef'] as string }));
+    expect(JSON.parse(decodeEventBody(await object.Body!.transformToByteArray())).extra).toEqual(extra);
+    s3.destroy();
+
+    for (const path of [`/organizations/ferret/issues/${issue.id}/events/latest/`, `/organizations/ferret/issues/${issue.id}/events/${event.event_id}/`]) {
+      const { status, body } = await apiGet(stack, path);
+      expect(status).toBe(200);
+      expect(body.eventID).toBe(event.event_id);
+      // Nothing cut anywhere: no _meta remark, every byte of every large field as sent.
+      expect(body._meta).toEqual({});
+      const exception = body.entries.find((e: any) => e.type === 'exception').data.values[0];
+      expect(exception).toMatchObject({ type: 'OversizeError', value: 'a very large event' });
+      expect(JSON.stringify(exception.stacktrace.frames.map((f: any) => f.vars))).toBe(JSON.stringify(frames.map((f) => f.vars)));
+      const crumbs = body.entries.find((e: any) => e.type === 'breadcrumbs').data.values;
+      expect(JSON.stringify(crumbs.map((b: any) => b.message))).toBe(JSON.stringify(breadcrumbs.map((b) => b.message)));
+      expect(JSON.stringify(body.context)).toBe(JSON.stringify(extra));
+    }
+    // The list of the issue's events reads it too.
+    const list = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issue.id}/events/`);
+    expect(list.body.map((e) => e.eventID)).toEqual([event.event_id]);
+
+    // Nothing was dead-lettered on the way.
+    const sqs = new SQSClient({});
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: stack.emulators.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    sqs.destroy();
+    expect(Number(attrs.Attributes?.['ApproximateNumberOfMessages'])).toBe(0);
+    expect(Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'])).toBe(0);
   });
 });
 
