@@ -178,6 +178,8 @@ export interface EventStore {
   getEvent(projectId: string, eventId: string): Promise<StoredEvent | undefined>;
   /** Newest first unless `oldestFirst`. Expired events are filtered out. */
   listEvents(issueId: string, opts: { limit: number; oldestFirst?: boolean; cursor?: string }): Promise<{ events: StoredEvent[]; nextCursor?: string }>;
+  /** The ids `listEvents` would answer, without reading the events' bodies (navigation between events). */
+  listEventIds(issueId: string, opts: { limit: number; oldestFirst?: boolean; cursor?: string }): Promise<{ ids: string[]; nextCursor?: string }>;
 }
 
 export interface AlertStore {

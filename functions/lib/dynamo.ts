@@ -728,7 +728,7 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
   }
 
   /** Items by key, 100 per BatchGet, unprocessed keys retried; by partition key (or `by`). */
-  private async batchGetItems(keys: Item[], by: (item: Item) => string = (item) => String(item['pk'])): Promise<Map<string, Item>> {
+  private async batchGetItems(keys: Item[], by: (item: Item) => string = (item) => String(item['pk']), projection?: string): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
     const chunks: Item[][] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) chunks.push(keys.slice(i, i + BATCH_GET_MAX_KEYS));
@@ -736,7 +736,7 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
       let pending: Item[] | undefined = chunk;
       for (let round = 0; pending && pending.length > 0; round++) {
         if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
-        const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ...(projection ? { ProjectionExpression: projection } : {}) } } }));
         for (const item of got.Responses?.[this.table] ?? []) out.set(by(item), item);
         pending = got.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
         if (round > 8 && pending?.length) throw new Error(`BatchGet left ${pending.length} keys unprocessed`);
@@ -1132,6 +1132,28 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
   }
 
   async listEvents(issueId: string, opts: { limit: number; oldestFirst?: boolean; cursor?: string }): Promise<{ events: StoredEvent[]; nextCursor?: string }> {
+    const { page, nextCursor } = await this.eventIndexPage(issueId, opts);
+    const byPk = await this.batchGetItems(page.map((k) => ({ pk: k['pk'], sk: k['sk'] })));
+    // Only offloaded bodies cost a request of their own: a few at a time, while the rest decode.
+    const decoded = await mapBounded(page, BODY_FETCH_CONCURRENCY, (k) => this.decodeEvent(byPk.get(String(k['pk']))));
+    const events = decoded.filter((e): e is StoredEvent => e !== undefined).map((e) => ({ ...e, issueId }));
+    return nextCursor === undefined ? { events } : { events, nextCursor };
+  }
+
+  async listEventIds(issueId: string, opts: { limit: number; oldestFirst?: boolean; cursor?: string }): Promise<{ ids: string[]; nextCursor?: string }> {
+    const { page, nextCursor } = await this.eventIndexPage(issueId, opts);
+    // The items are read for their expiry only (TTL deletion is lazy): no body is transferred, decoded or fetched.
+    const byPk = await this.batchGetItems(page.map((k) => ({ pk: k['pk'], sk: k['sk'] })), undefined, 'pk, eventId, expiresAt');
+    const nowS = Date.now() / 1000;
+    const ids = page.flatMap((k) => {
+      const item = byPk.get(String(k['pk']));
+      return item && !(typeof item['expiresAt'] === 'number' && item['expiresAt'] < nowS) ? [String(item['eventId'])] : [];
+    });
+    return nextCursor === undefined ? { ids } : { ids, nextCursor };
+  }
+
+  /** One page of an issue's event index (its merged issues' too), in list order: the keys and the cursor after them. */
+  private async eventIndexPage(issueId: string, opts: { limit: number; oldestFirst?: boolean; cursor?: string }): Promise<{ page: Item[]; nextCursor?: string }> {
     const { ids } = await this.lineage(issueId);
     const after = opts.cursor ? Buffer.from(opts.cursor, 'base64url').toString('utf8') : undefined;
     const asc = opts.oldestFirst === true;
@@ -1152,17 +1174,8 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
     );
     const all = pages.flatMap((p) => p.items).sort((a, b) => (asc ? 1 : -1) * String(a['gsi2sk']).localeCompare(String(b['gsi2sk'])));
     const page = all.slice(0, opts.limit);
-    const events: StoredEvent[] = [];
-    if (page.length > 0) {
-      const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: page.map((i) => ({ pk: i['pk'], sk: i['sk'] })) } } }));
-      const byPk = new Map((got.Responses?.[this.table] ?? []).map((i) => [i['pk'], i]));
-      // Only offloaded bodies cost a request of their own: a few at a time, while the rest decode.
-      const decoded = await mapBounded(page, BODY_FETCH_CONCURRENCY, (k) => this.decodeEvent(byPk.get(k['pk'])));
-      for (const e of decoded) if (e) events.push({ ...e, issueId });
-    }
-    const result: { events: StoredEvent[]; nextCursor?: string } = { events };
-    if (all.length > opts.limit || pages.some((p) => p.more)) result.nextCursor = Buffer.from(String(page.at(-1)?.['gsi2sk'] ?? '')).toString('base64url');
-    return result;
+    if (all.length > opts.limit || pages.some((p) => p.more)) return { page, nextCursor: Buffer.from(String(page.at(-1)?.['gsi2sk'] ?? '')).toString('base64url') };
+    return { page };
   }
 
   // ---- alerts ----

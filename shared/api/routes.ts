@@ -511,14 +511,15 @@ function parseStatusUpdate(body: unknown): { status: IssueStatus; details: { res
 async function eventNeighbours(events: EventStore, issueId: string, eventId: string) {
   // Neighbours within the most recent page, or else the oldest page: both ends of an issue's history
   // (latest and oldest, and the steps from them) navigate; the middle of a very long one may not.
-  const { events: recent, nextCursor } = await events.listEvents(issueId, { limit: 100 });
-  const i = recent.findIndex((e) => e.eventId === eventId);
-  if (i >= 0) return { next: recent[i - 1]?.eventId ?? null, previous: recent[i + 1]?.eventId ?? (nextCursor ? undefined : null) };
+  // Ids only: an event view reads no other event's body (some are in the payload bucket).
+  const { ids: recent, nextCursor } = await events.listEventIds(issueId, { limit: 100 });
+  const i = recent.indexOf(eventId);
+  if (i >= 0) return { next: recent[i - 1] ?? null, previous: recent[i + 1] ?? (nextCursor ? undefined : null) };
   if (!nextCursor) return {};
-  const { events: oldest } = await events.listEvents(issueId, { limit: 100, oldestFirst: true });
-  const j = oldest.findIndex((e) => e.eventId === eventId);
+  const { ids: oldest } = await events.listEventIds(issueId, { limit: 100, oldestFirst: true });
+  const j = oldest.indexOf(eventId);
   if (j < 0) return {};
-  return { previous: oldest[j - 1]?.eventId ?? null, next: oldest[j + 1]?.eventId };
+  return { previous: oldest[j - 1] ?? null, next: oldest[j + 1] };
 }
 
 /**

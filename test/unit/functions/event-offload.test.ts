@@ -177,6 +177,48 @@ describe('reading an event whose body is in the payload bucket', () => {
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key).sort()).toEqual([ref, otherRef].sort());
   });
 
+  it('reads a page of more than 100 events in BatchGets of at most 100 keys, retrying unprocessed keys', async () => {
+    const many = Array.from({ length: 230 }, (_, i) => eventOf(64, i.toString(16).padStart(32, '0')));
+    const items = new Map(many.map((e, i) => [`EVENT#7#${e.event_id}`, itemOf(e, i % 50 === 0 ? { bodyRef: `events/91d/7/${e.event_id}/x` } : { body: encodeEventBody(JSON.stringify(e)) })]));
+    ddb.on(GetCommand).resolves({ Item: { pk: 'ISSUE#42', sk: 'ISSUE', id: '42' } });
+    ddb.on(QueryCommand).resolves({ Items: [...items.values()].map((i) => ({ pk: i.pk, sk: i.sk, gsi2pk: i.gsi2pk, gsi2sk: i.gsi2sk })) });
+    let first = true;
+    ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Array<{ pk: string }> }> }) => {
+      const keys = input.RequestItems['ferret']!.Keys;
+      if (keys.length > 100) throw new Error(`BatchGet of ${keys.length} keys`);
+      // DynamoDB answers part of a large request and hands the rest back.
+      const [answered, left] = first ? [keys.slice(0, 10), keys.slice(10)] : [keys, []];
+      first = false;
+      return { Responses: { ferret: answered.map((k) => items.get(k.pk)) }, UnprocessedKeys: left.length ? { ferret: { Keys: left } } : {} };
+    });
+    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+      const e = many.find((x) => input.Key.includes(x.event_id))!;
+      return objectBody(encodeEventBody(JSON.stringify(e)));
+    });
+
+    const { events } = await store().listEvents('42', { limit: 500 });
+    expect(events.map((e) => e.eventId).sort()).toEqual(many.map((e) => e.event_id).sort());
+    expect(events.every((e) => e.event.extra!['blob'] === many.find((x) => x.event_id === e.eventId)!.extra!['blob'])).toBe(true);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(5);
+  });
+
+  it('lists the ids of the events without reading a body, leaving out expired ones', async () => {
+    const small = eventOf(1024, 'a'.repeat(32));
+    const gone = eventOf(1024, 'c'.repeat(32));
+    const items = [itemOf(event, { bodyRef: ref }), itemOf(small, { body: encodeEventBody(JSON.stringify(small)) }), itemOf(gone, { bodyRef: 'events/91d/7/c/x', expiresAt: nowS() - 60 })];
+    ddb.on(GetCommand).resolves({ Item: { pk: 'ISSUE#42', sk: 'ISSUE', id: '42' } });
+    ddb.on(QueryCommand).resolves({ Items: items.map((i) => ({ pk: i.pk, sk: i.sk, gsi2pk: i.gsi2pk, gsi2sk: `${i.gsi2sk}` })) });
+    ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { ProjectionExpression?: string }> }) => {
+      const projection = input.RequestItems['ferret']!.ProjectionExpression ?? '';
+      expect(projection).not.toMatch(/body/);
+      return { Responses: { ferret: items.map((i) => Object.fromEntries(projection.split(/,\s*/).map((a) => [a, (i as Record<string, unknown>)[a]]))) } };
+    });
+
+    const { ids } = await store().listEventIds('42', { limit: 10 });
+    expect(ids.sort()).toEqual([event.event_id, small.event_id].sort());
+    expect(s3.calls()).toHaveLength(0);
+  });
+
   it('does not fetch the body of an expired event (TTL deletion is lazy)', async () => {
     ddb.on(GetCommand).resolves({ Item: itemOf(event, { bodyRef: ref, expiresAt: nowS() - 60 }) });
     expect(await store().getEvent('7', event.event_id)).toBeUndefined();
