@@ -139,7 +139,6 @@ describe('the local pipeline', () => {
     const s3 = new S3Client({ forcePathStyle: true });
     const object = await s3.send(new GetObjectCommand({ Bucket: LOCAL_NAMES.bucket, Key: item['bodyRef'] as string }));
     expect(JSON.parse(decodeEventBody(await object.Body!.transformToByteArray())).extra).toEqual(extra);
-    s3.destroy();
 
     for (const path of [`/organizations/ferret/issues/${issue.id}/events/latest/`, `/organizations/ferret/issues/${issue.id}/events/${event.event_id}/`]) {
       const { status, body } = await apiGet(stack, path);
@@ -166,6 +165,13 @@ describe('the local pipeline', () => {
     sqs.destroy();
     expect(Number(attrs.Attributes?.['ApproximateNumberOfMessages'])).toBe(0);
     expect(Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'])).toBe(0);
+
+    // Once its lifecycle rule has ended the object, the event is gone too: a 404, not a server error.
+    const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+    await s3.send(new DeleteObjectCommand({ Bucket: LOCAL_NAMES.bucket, Key: item['bodyRef'] as string }));
+    s3.destroy();
+    const gone = await apiGet(stack, `/organizations/ferret/issues/${issue.id}/events/${event.event_id}/`);
+    expect(gone.status).toBe(404);
   });
 });
 
