@@ -50,11 +50,11 @@ import {
   AUTHORIZER,
   QUEUE,
   ROUTES,
-  SDK_FROM_RUNTIME,
   TABLE,
   type IngestApiKind,
   type RouteDef,
 } from '#shared/infra.ts';
+import { BUNDLE } from './bundling.ts';
 import { suppressFindings } from './nag.ts';
 import {
   assertPortalBuild,
@@ -111,13 +111,6 @@ const CORS_MAX_AGE = Duration.days(1);
 export const PORTAL_AUTH_CALLBACK_PATH = '/auth/callback/';
 /** Where Cognito's logout endpoint sends the browser back; frontend/src/lib/auth.ts. */
 export const PORTAL_SIGNED_OUT_PATH = '/signin/';
-
-/**
- * Run ESM bundles on Node: some dependencies still call `require` for Node
- * built-ins, which an ESM module does not have.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __ferretCreateRequire } from 'node:module'; const require = __ferretCreateRequire(import.meta.url);";
 
 /** Headers the Sentry SDKs send cross-origin, and the ones they read back. */
 const SENTRY_REQUEST_HEADERS = ['content-type', 'content-encoding', 'x-sentry-auth', 'sentry-trace', 'baggage'];
@@ -613,18 +606,19 @@ export class FerretStack extends Stack {
       description: `Ferret ${name} (${settings.entry})`,
       // Stack traces in the logs point at the TypeScript sources.
       environment: { NODE_OPTIONS: '--enable-source-maps' },
+      // The settings the cold-start bench measures (cdk/bundling.ts).
       bundling: {
         forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
+        format: BUNDLE.format as OutputFormat,
+        target: BUNDLE.target,
+        mainFields: [...BUNDLE.mainFields],
+        banner: BUNDLE.banner,
+        minify: BUNDLE.minify,
+        sourceMap: BUNDLE.sourcemap,
         sourceMapMode: SourceMapMode.DEFAULT,
         // The SDK clients loaded at start are bundled (faster cold start, see SDK_FROM_RUNTIME);
-        // the lazily loaded ones come from the nodejs22.x runtime's SDK v3.
-        externalModules: [...SDK_FROM_RUNTIME],
+        // what is loaded only on first use comes from the nodejs22.x runtime's SDK v3.
+        externalModules: [...BUNDLE.external],
         tsconfig: join(REPO_ROOT, 'tsconfig.json'),
       },
     });

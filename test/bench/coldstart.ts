@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { ENV, FUNCTIONS, KiB, SDK_FROM_RUNTIME } from '#shared/infra.ts';
+import { ENV, FUNCTIONS, KiB } from '#shared/infra.ts';
+import { BUNDLE, esbuildOptions } from '#cdk/bundling.ts';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
 import { distribution, type Distribution } from './stats.ts';
 
@@ -59,24 +60,9 @@ async function importMs(dir: string, modules: string[]): Promise<number> {
   return Number(stdout);
 }
 
+/** Bundled as the stack ships it (cdk/bundling.ts), with `external` as given. */
 function bundle(name: keyof typeof FUNCTIONS, outfile: string, external: string[]) {
-  return build({
-    entryPoints: [join(REPO_ROOT, FUNCTIONS[name].entry)],
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
-    minify: true,
-    sourcemap: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    external,
-    outfile,
-    metafile: true,
-    logLevel: 'silent',
-    // Bundled CommonJS dependencies may call require(); ESM output has none without this.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  return build({ ...esbuildOptions(name, REPO_ROOT, outfile), external, metafile: true, logLevel: 'silent' });
 }
 
 export async function runColdStart(opts: { runs: number }): Promise<ColdStartResult[]> {
@@ -87,13 +73,13 @@ export async function runColdStart(opts: { runs: number }): Promise<ColdStartRes
     const results: ColdStartResult[] = [];
     for (const name of Object.keys(FUNCTIONS) as Array<keyof typeof FUNCTIONS>) {
       const outfile = join(dir, `${name}.mjs`);
-      const out = await bundle(name, outfile, [...SDK_FROM_RUNTIME]);
+      const out = await bundle(name, outfile, [...BUNDLE.external]);
       const output = Object.values(out.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
       const topInputs = Object.entries(output.inputs)
         .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
         .sort((a, b) => b.bytes - a.bytes)
         .slice(0, 5);
-      const sdk = (kind: 'import-statement' | 'dynamic-import') => [...new Set(output.imports.filter((i) => i.external && i.kind === kind && i.path.startsWith('@aws-sdk/')).map((i) => i.path))].sort();
+      const sdk = (kind: 'import-statement' | 'dynamic-import') => [...new Set(output.imports.filter((i) => i.external && i.kind === kind && /^@(aws-sdk|smithy)\//.test(i.path)).map((i) => i.path))].sort();
       const runtimeFile = join(dir, `${name}-runtime-sdk.mjs`);
       const runtimeOut = await bundle(name, runtimeFile, ['@aws-sdk/*']);
       const runtimeOutput = Object.values(runtimeOut.metafile.outputs).find((o) => o.entryPoint !== undefined)!;

@@ -117,6 +117,13 @@ function table(title: string, head: string[], rows: Array<Array<string | number>
 
 const KB = (b: number) => `${round(b / 1024)} KiB`;
 
+/** The clients a function loads from the runtime, and how many other modules (credential links, event streams, never loaded on Lambda). */
+function fromRuntime(packages: string[]): string {
+  const clients = packages.filter((p) => p.startsWith('@aws-sdk/client-')).map((p) => p.replace('@aws-sdk/', ''));
+  const others = packages.length - clients.length;
+  return [...clients, ...(others ? [`+${others} others`] : [])].join(' ') || '-';
+}
+
 export function render(r: BenchResults): string {
   const m = r.machine;
   const out: string[] = [
@@ -143,7 +150,7 @@ export function render(r: BenchResults): string {
           KB(c.bundleBytes),
           c.initMs.median,
           c.initMs.max,
-          [...c.sdkPackages, ...c.sdkLazyPackages].map((p) => p.replace('@aws-sdk/', '')).join(' ') || '-',
+          fromRuntime([...c.sdkPackages, ...c.sdkLazyPackages]),
           KB(c.runtimeSdk.bundleBytes),
           c.runtimeSdk.initMs.median,
         ]),
