@@ -242,7 +242,7 @@ describe('functions', () => {
     }
   });
 
-  it('bundles ESM with a createRequire banner, a source map, the SDK clients used at start, and S3 left to the runtime', () => {
+  it('bundles ESM with a createRequire banner, a source map, the SDK clients used at start, and S3 and the unused credential links left to the runtime', () => {
     const fn = resource(rest, rest.stack.functions.ingest);
     const key = String(fn['Properties']['Code']['S3Key']);
     const dir = join(rest.app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
@@ -252,8 +252,10 @@ describe('functions', () => {
     // Bundled: no import of the runtime's SQS or DynamoDB packages, and the SQS client's code is inside.
     expect(code).not.toMatch(/from\s*"@aws-sdk\/client-(sqs|dynamodb)"/);
     expect(code).toContain('AmazonSQS');
-    // S3 is loaded on first use, from the runtime's SDK.
+    // S3 is loaded on first use, from the runtime's SDK; so are the credential links after the environment.
     expect(code).toMatch(/import\(\s*"@aws-sdk\/client-s3"\s*\)/);
+    expect(code).toMatch(/import\(\s*"@aws-sdk\/credential-provider-ini"\s*\)/);
+    expect(code).not.toMatch(/from\s*"@aws-sdk\/credential-provider-/);
     expect(fn['Properties']['Environment']['Variables']['NODE_OPTIONS']).toBe('--enable-source-maps');
   });
 
