@@ -9,18 +9,18 @@ import { createIngest } from '#shared/pipeline/ingest.ts';
 import { CORS_HEADERS, corsPreflightHeaders } from '#shared/protocol/request.ts';
 import { S3BlobStore } from './lib/s3.ts';
 import { SqsEventQueue } from './lib/sqs.ts';
-import { DynamoStore } from './lib/dynamo.ts';
-import { DynamoIntakeStore } from './lib/dynamo-intake.ts';
+import { DynamoProjectReader } from './lib/dynamo-projects.ts';
+import { DynamoOutcomeStore } from './lib/dynamo-outcomes.ts';
 import { httpErrors, json, toHttpRequest, type GatewayEvent } from './lib/http.ts';
 
 const flushSeconds = Number(optionalEnv(ENV.outcomeFlushSeconds) ?? NaN);
 const ingest = createIngest({
-  projects: new DynamoStore(requireEnv(ENV.table)),
+  projects: new DynamoProjectReader(requireEnv(ENV.table)),
   queue: new SqsEventQueue(requireEnv(ENV.queueUrl), optionalEnv(ENV.deadLetterQueueUrl)),
   blobs: new S3BlobStore(requireEnv(ENV.payloadBucket)),
   now: Date.now,
   // Refused requests are counted in memory and written now and then (see OUTCOME_FLUSH_MS).
-  outcomes: new DynamoIntakeStore(requireEnv(ENV.table)),
+  outcomes: new DynamoOutcomeStore(requireEnv(ENV.table)),
   ...(Number.isFinite(flushSeconds) && flushSeconds >= 0 ? { outcomeFlushMs: flushSeconds * 1000 } : {}),
 });
 

@@ -21,6 +21,16 @@ import { ConflictError, NotFoundError } from '#shared/errors.ts';
 
 export type Item = Record<string, unknown>;
 
+/** Internal attributes that are not part of the domain objects. */
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3sk', 'expiresAt'];
+/** The domain object an item holds: the item without its key attributes. */
+export function strip<T>(item: Item | undefined): T | undefined {
+  if (!item) return undefined;
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.includes(k)) out[k] = v;
+  return out as T;
+}
+
 /** By name too: the class differs when two copies of the SDK are loaded (and in fakes). */
 export const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';

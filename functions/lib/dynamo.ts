@@ -72,16 +72,8 @@ import type {
   TokenFate,
   TokenStore,
 } from '#shared/ports.ts';
-import { onConditionFailure, setAndRemove, TableClient, type Item } from './dynamo-table.ts';
-
-/** Internal attributes that are not part of the domain objects. */
-const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3sk', 'expiresAt'];
-function strip<T>(item: Item | undefined): T | undefined {
-  if (!item) return undefined;
-  const out: Item = {};
-  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.includes(k)) out[k] = v;
-  return out as T;
-}
+import { DynamoProjectReader } from './dynamo-projects.ts';
+import { onConditionFailure, setAndRemove, strip, type Item } from './dynamo-table.ts';
 
 /** Ledger attributes of the issue item, not part of the domain object. */
 const ISSUE_LEDGER_ATTRS = ['applied', 'fence', 'hours', 'mergedInto', 'mergedIds', 'tagValues'];
@@ -158,7 +150,7 @@ const MAX_MERGE_HOPS = 5;
 /** Users are keyed by id, e-mail, username or IP; Relay caps those at 128–200 characters. */
 const MAX_USER_KEY_CHARS = 200;
 
-export class DynamoStore extends TableClient implements ProjectStore, IssueStore, EventStore, AlertStore, TokenStore {
+export class DynamoStore extends DynamoProjectReader implements ProjectStore, IssueStore, EventStore, AlertStore, TokenStore {
   /** `blobs` holds the bodies of events too large for an item: the grouping step writes them, the API reads them. */
   constructor(
     table: string,
@@ -181,10 +173,6 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
 
   async putOrganization(org: Organization): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `ORG#${org.slug}`, sk: 'ORG', gsi1pk: 'ORGS', gsi1sk: org.slug, ...org } }));
-  }
-
-  async getProject(id: string): Promise<Project | undefined> {
-    return strip<Project>(await this.get(`PROJECT#${id}`, 'PROJECT'));
   }
 
   async getProjectBySlug(orgSlug: string, slug: string): Promise<Project | undefined> {
@@ -213,10 +201,6 @@ export class DynamoStore extends TableClient implements ProjectStore, IssueStore
 
   private async claimProjectSlug(project: Project): Promise<void> {
     await this.putUnique({ pk: `ORG#${project.orgSlug}`, sk: `SLUG#${project.slug}`, projectId: project.id }, `a project with the slug ${project.slug} already exists`);
-  }
-
-  async getKey(publicKey: string): Promise<ProjectKey | undefined> {
-    return strip<ProjectKey>(await this.get(`KEY#${publicKey}`, 'KEY'));
   }
 
   async listKeys(projectId: string): Promise<ProjectKey[]> {
