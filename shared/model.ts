@@ -130,6 +130,18 @@ export interface Issue {
   hashes: string[];
   /** What the fingerprint was built from ("stack trace — 3 in-app frames"). */
   groupedBy?: string;
+  /** Counted tag values (`shared/event/tag-counts.ts`); absent on issues older than the counters. */
+  tagCounts?: IssueTagCounts;
+}
+
+/** An issue's counted tag values, bounded (`shared/event/tag-counts.ts`). */
+export interface IssueTagCounts {
+  /** key → value → events; a key's counts sum to the events that carried it. */
+  counts: Record<string, Record<string, number>>;
+  /** `key=value` → how much of its count may belong to the values it replaced (Space-Saving); absent: exact. */
+  errors: Record<string, number>;
+  /** Events the issue had before its tags were counted: 0 when the counts cover every event. */
+  from: number;
 }
 
 /** A frame as stored: Sentry's frame interface. */

@@ -69,8 +69,8 @@ export interface IssueDelta {
   metadata: Record<string, string>;
   /** Events per hour bucket (`2026-11-24T21`), bucketed by processing time so a closed hour never changes. */
   hours: Record<string, number>;
-  /** Indexed tag values of the batch (`shared/event/issue-tags.ts`), for issue search by tag. */
-  tagValues?: string[];
+  /** Events per tag key and value over the batch (`shared/event/tag-counts.ts`): the issue's tag counters. */
+  tagCounts?: Record<string, Record<string, number>>;
 }
 
 /** What one applied batch did to its issue; kept on the issue until the batch's follow-ups are done. */

@@ -56,7 +56,9 @@ import type { Issue, IssueStatus, IssueSubstatus, Organization, Project, Project
 import { decodeEventBody, encodeEventBody } from './event-codec.ts';
 import { IssueMergedError, TokenFencedError } from '#shared/pipeline/errors.ts';
 import { hourKey, tokenTime } from '#shared/pipeline/token.ts';
-import { issueTagValue, MAX_ISSUE_TAG_VALUES } from '#shared/event/issue-tags.ts';
+import { issueTagValue } from '#shared/event/issue-tags.ts';
+import { hasCountedValue } from '#shared/event/tag-counts.ts';
+import { mergeTagCountParts, readTagCounts, tagCountParts } from './dynamo-tag-counts.ts';
 import type {
   AlertStore,
   AppliedEntry,
@@ -76,10 +78,12 @@ import { DynamoProjectReader } from './dynamo-projects.ts';
 import { onConditionFailure, setAndRemove, strip, type Item } from './dynamo-table.ts';
 
 /** Ledger attributes of the issue item, not part of the domain object. */
-const ISSUE_LEDGER_ATTRS = ['applied', 'fence', 'hours', 'mergedInto', 'mergedIds', 'tagValues'];
+const ISSUE_LEDGER_ATTRS = ['applied', 'fence', 'hours', 'mergedInto', 'mergedIds', 'tagValues', 'tc', 'te', 'tcFrom', 'tcv'];
 function stripIssue(item: Item): Issue {
   const issue = strip<Item>(item)!;
   for (const k of ISSUE_LEDGER_ATTRS) delete issue[k];
+  const tagCounts = readTagCounts(item);
+  if (tagCounts) issue['tagCounts'] = tagCounts;
   return issue as unknown as Issue;
 }
 
@@ -413,14 +417,17 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
         values[':release'] = delta.release;
         sets.push('lastRelease = :release', 'firstRelease = if_not_exists(firstRelease, :release)');
       }
-      // Tag values for issue search: a bounded string set; past the bound, new values are left out.
-      const known = item['tagValues'] instanceof Set ? (item['tagValues'] as Set<string>) : new Set<string>();
-      const room = MAX_ISSUE_TAG_VALUES - known.size;
-      const newTags = room > 0 ? (delta.tagValues ?? []).filter((t) => !known.has(t)).slice(0, room) : [];
       const adds = ['#count :n', 'userCount :u'];
-      if (newTags.length) {
-        values[':tags'] = new Set(newTags);
-        adds.push('tagValues :tags');
+      // Tag counters, in this same guarded write: exactly-once with the count (dynamo-tag-counts.ts).
+      // They also answer issue search by tag; issues from before them keep their frozen `tagValues`.
+      const tagParts = tagCountParts(item, delta.tagCounts, token);
+      if (tagParts) {
+        sets.push(...tagParts.sets);
+        removes.push(...tagParts.removes);
+        adds.push(...tagParts.adds);
+        conditions.push(...tagParts.conditions);
+        Object.assign(names, tagParts.names);
+        Object.assign(values, tagParts.values);
       }
 
       const count = Number(item['count'] ?? 0);
@@ -618,8 +625,7 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
     const tags = (query.tags ?? []).map(([k, v]) => issueTagValue(k, v));
     const keep = (issue: Issue, item: Item) => {
       if (tags.length > 0) {
-        const known = item['tagValues'];
-        if (!(known instanceof Set) || !tags.every((t) => known.has(t))) return false;
+        if (!(query.tags ?? []).every(([k, v], i) => hasCountedValue(readTagCounts(item)?.counts, k, v) || (item['tagValues'] instanceof Set && item['tagValues'].has(tags[i]!)))) return false;
       }
       if (query.level && issue.level !== query.level) return false;
       if (query.release && issue.lastRelease !== query.release && issue.firstRelease !== query.release) return false;
@@ -855,41 +861,48 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
           },
         );
       }
-      const current = (await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE')) ?? survivor;
       const hashes = (other['hashes'] as string[] | undefined) ?? [];
       // Users are distinct per issue: those of the merged issue already on the survivor are not added again.
       const users = await this.userClaims(otherId);
       const onSurvivor = await this.batchGetItems(users.map((sk) => ({ pk: `ISSUE#${survivorId}`, sk })), (item) => String(item['sk']));
       const shared = users.filter((sk) => onSurvivor.has(sk)).length;
-      // Guarded by the merged id, so a repeated merge (a retried request) moves nothing twice.
-      await onConditionFailure(
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: `ISSUE#${survivorId}`, sk: 'ISSUE' },
-            UpdateExpression:
-              'SET hashes = list_append(if_not_exists(hashes, :empty), :hashes), mergedIds = list_append(if_not_exists(mergedIds, :empty), :ids), firstSeen = :fs, lastSeen = :ls, gsi2sk = :lk, gsi3sk = :fk ADD #count :c, userCount :u',
-            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto) AND NOT contains(mergedIds, :id)',
-            ExpressionAttributeNames: { '#pk': 'pk', '#count': 'count' },
-            ExpressionAttributeValues: {
-              ':empty': [],
-              ':hashes': hashes.filter((h) => !((current['hashes'] as string[] | undefined) ?? []).includes(h)),
-              ':ids': [otherId, ...((other['mergedIds'] as string[] | undefined) ?? [])],
-              ':id': otherId,
-              ':fs': minIso(current['firstSeen'], other['firstSeen'] as string),
-              ':ls': maxIso(current['lastSeen'], other['lastSeen'] as string),
-              ':fk': seenKey(minIso(current['firstSeen'], other['firstSeen'] as string), survivorId),
-              ':lk': seenKey(maxIso(current['lastSeen'], other['lastSeen'] as string), survivorId),
-              ':c': Number(other['count'] ?? 0),
-              ':u': Math.max(0, Number(other['userCount'] ?? 0) - shared),
-            },
-          }),
-        ),
-        async (e) => {
+      // Guarded by the merged id, so a repeated merge (a retried request) moves nothing twice. The tag
+      // counters are written whole, guarded by what was read: a counting write in between means another round.
+      for (let attempt = 0; ; attempt++) {
+        const current = (await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE')) ?? survivor;
+        if (((current['mergedIds'] as string[] | undefined) ?? []).includes(otherId)) break;
+        const tags = mergeTagCountParts(current, other, otherId);
+        const names: Record<string, string> = { '#pk': 'pk', '#count': 'count', ...tags?.names };
+        const values: Record<string, unknown> = {
+          ':empty': [],
+          ':hashes': hashes.filter((h) => !((current['hashes'] as string[] | undefined) ?? []).includes(h)),
+          ':ids': [otherId, ...((other['mergedIds'] as string[] | undefined) ?? [])],
+          ':id': otherId,
+          ':fs': minIso(current['firstSeen'], other['firstSeen'] as string),
+          ':ls': maxIso(current['lastSeen'], other['lastSeen'] as string),
+          ':fk': seenKey(minIso(current['firstSeen'], other['firstSeen'] as string), survivorId),
+          ':lk': seenKey(maxIso(current['lastSeen'], other['lastSeen'] as string), survivorId),
+          ':c': Number(other['count'] ?? 0),
+          ':u': Math.max(0, Number(other['userCount'] ?? 0) - shared),
+          ...tags?.values,
+        };
+        const sets = ['hashes = list_append(if_not_exists(hashes, :empty), :hashes)', 'mergedIds = list_append(if_not_exists(mergedIds, :empty), :ids)', 'firstSeen = :fs', 'lastSeen = :ls', 'gsi2sk = :lk', 'gsi3sk = :fk', ...(tags?.sets ?? [])];
+        const adds = ['#count :c', 'userCount :u', ...(tags?.adds ?? [])];
+        const conditions = ['attribute_exists(#pk)', 'attribute_not_exists(mergedInto)', 'NOT contains(mergedIds, :id)', ...(tags?.conditions ?? [])];
+        const done = await this.tryUpdate({
+          Key: { pk: `ISSUE#${survivorId}`, sk: 'ISSUE' },
+          UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        });
+        if (done) break;
+        if (attempt + 1 >= APPLY_ATTEMPTS) {
           const again = await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE');
-          if (!((again?.['mergedIds'] as string[] | undefined) ?? []).includes(otherId)) throw new ConflictError(`issue ${survivorId} changed during the merge`, { cause: e });
-        },
-      );
+          if (((again?.['mergedIds'] as string[] | undefined) ?? []).includes(otherId)) break;
+          throw new ConflictError(`issue ${survivorId} changed during the merge`);
+        }
+      }
       // The merged issue's users become the survivor's, so their next events there are not new users.
       // Claims without a token count as counted (see the ledger). After the counting write: a merge
       // interrupted here and retried copies them then; one never retried can count such a user again.

@@ -14,10 +14,10 @@ import { canSeeProject, hasScope, type Membership } from './access.ts';
 import { registerOrgRoutes } from './routes-org.ts';
 import { objectBody, objectField, queryInt } from './validate.ts';
 import { eventExtras, registerIntakeRoutes } from './intake-routes.ts';
-import { eventJson, eventSummaryJson, issueJson, keyJson, organizationJson, projectJson } from './serialize.ts';
+import { eventJson, eventSummaryJson, issueJson, issueTagsJson, keyJson, organizationJson, projectJson } from './serialize.ts';
 import { eventCulprit, eventTitle } from '../grouping/index.ts';
 import { applyKeyUpdate, applyProjectUpdate, parseKeyCreate } from './project-settings.ts';
-import { parseEventQuery, searchEvents, TAG_SAMPLE_EVENTS, tagDistributions } from './tags.ts';
+import { countedTagDistributions, countsCoverIssue, parseEventQuery, searchEvents, TAG_SAMPLE_EVENTS, tagDistributions } from './tags.ts';
 import { ISSUE_TAG_KEYS, isIssueTag } from '../event/issue-tags.ts';
 
 /** Projects whose 24 h series is summed per project list call, and issues per project summed. */
@@ -287,7 +287,7 @@ export function createApi(deps: ApiDeps) {
 
   route('GET', '/organizations/{org}/issues/{id}', 'event:read', async (_req, p, principal) => {
     const { issue, project: proj } = await issueOf(principal, p['org']!, p['id']!);
-    return ok(issueJson(issue, proj, deps.portalUrl, await deps.issues.hourlyCounts(issue.id, 24, deps.now())));
+    return ok({ ...issueJson(issue, proj, deps.portalUrl, await deps.issues.hourlyCounts(issue.id, 24, deps.now())), tags: issueTagsJson(issue) });
   });
 
   route('PUT', '/organizations/{org}/issues/{id}', 'event:write', async (req, p, principal) => {
@@ -332,9 +332,10 @@ export function createApi(deps: ApiDeps) {
     return ok({ ...eventJson(stored, eventTitle(stored.event), eventCulprit(stored.event), neighbours), ...extras });
   });
 
-  /** Tag distributions are computed from the stored events of the issue: no per-event write is spent on them. */
+  /** Tag distributions from the issue's counters; issues older than them are counted over their stored events. */
   const issueTags = async (principal: ApiPrincipal, orgSlug: string, id: string) => {
     const { issue } = await issueOf(principal, orgSlug, id);
+    if (countsCoverIssue(issue.tagCounts)) return countedTagDistributions(issue.tagCounts);
     const { events } = await deps.events.listEvents(issue.id, { limit: TAG_SAMPLE_EVENTS });
     return tagDistributions(events);
   };

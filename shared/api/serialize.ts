@@ -3,6 +3,7 @@
  * clients and scripts work unchanged (https://docs.sentry.io/api/).
  */
 import type { Frame, Issue, NormalizedEvent, Organization, Project, ProjectKey, StoredEvent } from '../model.ts';
+import { countedTagDistributions, countsCoverIssue, type TagJson } from './tags.ts';
 
 export function organizationJson(org: Organization) {
   return { id: org.slug, slug: org.slug, name: org.name, dateCreated: org.dateCreated, status: { id: 'active', name: 'active' } };
@@ -89,6 +90,16 @@ export function issueJson(issue: Issue, project: Project, portalUrl: string, sta
     groupedBy: issue.groupedBy ?? null,
     stats: stats ? { [statsPeriod]: stats } : undefined,
   };
+}
+
+/**
+ * The issue details' `tags`, as Sentry's issue details list them (key, name,
+ * total), with the top values: from the counters, so only on issues they cover
+ * (older issues answer their tags at `/tags/`).
+ */
+export function issueTagsJson(issue: Issue): Array<Pick<TagJson, 'key' | 'name' | 'totalValues' | 'topValues'>> | undefined {
+  if (!countsCoverIssue(issue.tagCounts)) return undefined;
+  return countedTagDistributions(issue.tagCounts).map((t) => ({ key: t.key, name: t.name, totalValues: t.totalValues, topValues: t.topValues.slice(0, 10) }));
 }
 
 function statusDetails(issue: Issue) {

@@ -1,8 +1,11 @@
 /**
  * Issue tag distributions in Sentry's shapes (`/issues/{id}/tags/`,
- * `/tags/{key}/`, `/tags/{key}/values/`), counted over the issue's stored events.
+ * `/tags/{key}/`, `/tags/{key}/values/`): from the issue's tag counters
+ * (`shared/event/tag-counts.ts`), or, for issues older than the counters,
+ * counted over the issue's stored events.
  */
-import type { StoredEvent } from '../model.ts';
+import { errorName } from '../event/tag-counts.ts';
+import type { IssueTagCounts, StoredEvent } from '../model.ts';
 import type { EventStore } from '../ports.ts';
 
 /** Events read per distribution: the most recent ones; older events only thin the counts. */
@@ -13,15 +16,17 @@ export interface TagValueJson {
   value: string;
   name: string;
   count: number;
-  firstSeen: string;
-  lastSeen: string;
+  /** Per value first and last seen: only from stored events (the counters keep counts, not times: every byte is written per batch). */
+  firstSeen?: string;
+  lastSeen?: string;
 }
 
 export interface TagJson {
   key: string;
   name: string;
   totalValues: number;
-  uniqueValues: number;
+  /** Distinct values; left out of counted tags where values gave way to others (then only the kept ones are known). */
+  uniqueValues?: number;
   topValues: TagValueJson[];
 }
 
@@ -49,10 +54,11 @@ const TAG_NAMES: Record<string, string> = {
 
 /** Every tag key of the events, most frequent first, each with all its values by count. */
 export function tagDistributions(events: StoredEvent[]): TagJson[] {
-  const byKey = new Map<string, Map<string, TagValueJson>>();
+  type Seen = TagValueJson & { firstSeen: string; lastSeen: string };
+  const byKey = new Map<string, Map<string, Seen>>();
   for (const { event, dateCreated } of events) {
     for (const [key, value] of event.tags) {
-      const values = byKey.get(key) ?? new Map<string, TagValueJson>();
+      const values = byKey.get(key) ?? new Map<string, Seen>();
       const v = values.get(value) ?? { key, value, name: value, count: 0, firstSeen: dateCreated, lastSeen: dateCreated };
       v.count += 1;
       if (dateCreated < v.firstSeen) v.firstSeen = dateCreated;
@@ -65,6 +71,31 @@ export function tagDistributions(events: StoredEvent[]): TagJson[] {
   for (const [key, values] of byKey) {
     const topValues = [...values.values()].sort((a, b) => b.count - a.count || b.lastSeen.localeCompare(a.lastSeen) || a.value.localeCompare(b.value));
     out.push({ key, name: TAG_NAMES[key] ?? key, totalValues: topValues.reduce((n, v) => n + v.count, 0), uniqueValues: topValues.length, topValues });
+  }
+  return out.sort((a, b) => b.totalValues - a.totalValues || a.key.localeCompare(b.key));
+}
+
+/** Whether an issue's counters cover all its events, so its tags are read from them rather than from stored events. */
+export function countsCoverIssue(counts: IssueTagCounts | undefined): counts is IssueTagCounts {
+  return counts !== undefined && counts.from === 0;
+}
+
+/**
+ * The tag distributions of an issue's counters, in the order of `tagDistributions`.
+ * `totalValues` is exact (the events that carried the key); a value's `count` is
+ * exact unless it took the place of others, then it is at most that many too high.
+ */
+export function countedTagDistributions(counts: IssueTagCounts): TagJson[] {
+  const out: TagJson[] = [];
+  for (const [key, values] of Object.entries(counts.counts)) {
+    const entries = Object.entries(values).filter(([, n]) => typeof n === 'number' && n > 0);
+    if (entries.length === 0) continue;
+    const topValues = entries
+      .map(([value, n]) => ({ key, value, name: value, count: Number(n) }))
+      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    const tag: TagJson = { key, name: TAG_NAMES[key] ?? key, totalValues: topValues.reduce((n, v) => n + v.count, 0), topValues };
+    if (!entries.some(([value]) => (counts.errors[errorName(key, value)] ?? 0) > 0)) tag.uniqueValues = topValues.length;
+    out.push(tag);
   }
   return out.sort((a, b) => b.totalValues - a.totalValues || a.key.localeCompare(b.key));
 }

@@ -1,9 +1,10 @@
 /**
- * The tag values an issue remembers so that issue search can filter by tag
- * (`browser.name:Chrome environment:production`) without reading events: a
- * small string set on the issue item, of the low-cardinality tags only. High-
- * cardinality tags (user, url, transaction, release versions of browsers…)
- * would grow the hot issue item with every event; they are searched on an
+ * The tag keys an issue search can filter by (`browser.name:Chrome
+ * environment:production`) without reading events: issues answer them from
+ * their tag counters (`shared/event/tag-counts.ts`), and issues older than the
+ * counters from the `tagValues` string set they kept. Only low-cardinality
+ * keys: the counters keep the top few values of a user, a URL or a transaction,
+ * so a search by one of those would miss issues; they are searched on an
  * issue's events instead.
  */
 import type { NormalizedEvent } from '../model.ts';
@@ -25,7 +26,7 @@ export const ISSUE_TAG_KEYS: ReadonlySet<string> = new Set([
   'logger',
 ]);
 
-/** Values remembered per issue at most: past this, new values are not added (an approximate, bounded index). */
+/** Values the `tagValues` set of issues older than the counters held at most. */
 export const MAX_ISSUE_TAG_VALUES = 200;
 
 /** How a tag value is stored in the set: `key=value` (keys have no `=`). */

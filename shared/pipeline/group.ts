@@ -10,7 +10,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { computeGrouping, eventCulprit, eventMetadata, eventTitle, eventType } from '../grouping/index.ts';
 import { normalizeEvent } from '../event/normalize.ts';
-import { issueTagValues } from '../event/issue-tags.ts';
+import { batchTagCounts } from '../event/tag-counts.ts';
 import { scrubEvent } from '../event/scrub.ts';
 import { firingReason, suppressionExpiry, type AlertReason, type AlertRule, type IssueTrigger } from '../alerts/rules.ts';
 import { alertChannels, type AlertChannel } from '../alerts/channels.ts';
@@ -581,8 +581,8 @@ function aggregate(events: NormalizedEvent[], newUsers: number, hour: string): I
     releases: [...releases],
   };
   if (latest.release) delta.release = latest.release;
-  const tagValues = issueTagValues(events);
-  if (tagValues.length) delta.tagValues = tagValues;
+  const tagCounts = batchTagCounts(events);
+  if (Object.keys(tagCounts).length) delta.tagCounts = tagCounts;
   return delta;
 }
 

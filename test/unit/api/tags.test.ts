@@ -70,3 +70,33 @@ describe('issue event search', () => {
     expect(nextCursor).toBeUndefined();
   });
 });
+
+describe('counted issue tag distributions', () => {
+  it('answers the counters in the shape of the sampled ones, with exact totals', async () => {
+    const { countedTagDistributions, countsCoverIssue } = await import('#shared/api/tags.ts');
+    const counts = {
+      counts: { browser: { 'Chrome 120': 7, 'Safari 17': 2, 'Firefox 121': 3 }, user: { 'id:1': 5, 'id:9': 4 }, level: { error: 12 } },
+      errors: { 'user=id:9': 3 },
+      from: 0,
+    };
+    expect(countsCoverIssue(counts)).toBe(true);
+    expect(countsCoverIssue({ ...counts, from: 4 })).toBe(false);
+    expect(countsCoverIssue(undefined)).toBe(false);
+    const tags = countedTagDistributions(counts);
+    expect(tags.map((t) => t.key)).toEqual(['browser', 'level', 'user']);
+    expect(tags[0]).toEqual({
+      key: 'browser',
+      name: 'Browser',
+      totalValues: 12,
+      uniqueValues: 3,
+      topValues: [
+        { key: 'browser', value: 'Chrome 120', name: 'Chrome 120', count: 7 },
+        { key: 'browser', value: 'Firefox 121', name: 'Firefox 121', count: 3 },
+        { key: 'browser', value: 'Safari 17', name: 'Safari 17', count: 2 },
+      ],
+    });
+    // Values gave way on `user`: how many distinct users there were is not known, so it is not said.
+    expect(tags[2]).toMatchObject({ totalValues: 9 });
+    expect(tags[2]).not.toHaveProperty('uniqueValues');
+  });
+});

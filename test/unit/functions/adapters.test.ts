@@ -136,6 +136,97 @@ describe('the counting write', () => {
   });
 });
 
+describe('the tag counters in the counting write', () => {
+  const store = () => new DynamoStore('ferret');
+  const update = () => ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+  /** The placeholder a name stands for in the expression. */
+  const placeholder = (names: Record<string, string>, value: string, prefix: string) => Object.entries(names).find(([k, v]) => v === value && k.startsWith(prefix))![0];
+
+  it('writes the first counts whole, guarded by their absence, and records the events counted before them', async () => {
+    ddb.on(GetCommand).resolves({ Item: issueItem({ count: 4 }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem({ count: 6 }) });
+    await store().applyDelta('9', delta({ tagCounts: { browser: { 'Chrome 120': 2 } } }), mintToken(now.getTime()), now);
+    const input = update();
+    expect(input.UpdateExpression).toContain('tc = :tcAll');
+    expect(input.UpdateExpression).toContain('tcFrom = :tcFrom');
+    expect(input.UpdateExpression).toContain('ADD #count :n, userCount :u, tcv :tcOne');
+    expect(input.ExpressionAttributeValues![':tcAll']).toEqual({ browser: { 'Chrome 120': 2 } });
+    expect(input.ExpressionAttributeValues![':tcFrom']).toBe(4);
+    expect(input.ConditionExpression).toContain('attribute_not_exists(tc)');
+    expect(input.ConditionExpression).toContain('#tcCount = :tcFrom');
+    expect(input.UpdateExpression).not.toContain('tagValues');
+  });
+
+  it('adds to counted values and replaces the least-counted value of a full key, guarded by both entries', async () => {
+    const users = { 'id:a': 5, 'id:b': 1, 'id:c': 7, 'id:d': 9, 'id:e': 4 };
+    ddb.on(GetCommand).resolves({ Item: issueItem({ tc: { user: users, level: { error: 4 } }, te: {}, tcv: 3 }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem({ count: 6 }) });
+    await store().applyDelta('9', delta({ tagCounts: { user: { 'id:z': 2 }, level: { error: 2 } } }), mintToken(now.getTime()), now);
+    const input = update();
+    const names = input.ExpressionAttributeNames!;
+    const values = input.ExpressionAttributeValues!;
+    const user = placeholder(names, 'user', '#k');
+    const level = placeholder(names, 'level', '#k');
+    const error = placeholder(names, 'error', '#v');
+    const b = placeholder(names, 'id:b', '#v');
+    const z = placeholder(names, 'id:z', '#v');
+    const ez = placeholder(names, 'user=id:z', '#e');
+    const expr = input.UpdateExpression!;
+    // The increment: relative, so concurrent writers' increments add up.
+    expect(expr).toMatch(new RegExp(`tc\\.${level}\\.${error} = if_not_exists\\(tc\\.${level}\\.${error}, (:tc\\w+)\\) \\+ (:tc\\w+)`));
+    // The replacement: the newcomer takes the victim's count as it is at write time, plus its own; the victim leaves.
+    const moved = new RegExp(`tc\\.${user}\\.${z} = tc\\.${user}\\.${b} \\+ (:tc\\w+)`).exec(expr);
+    expect(moved).not.toBeNull();
+    expect(values[moved![1]!]).toBe(2);
+    expect(expr).toMatch(new RegExp(`te\\.${ez} = tc\\.${user}\\.${b} \\+ :tc\\w+`));
+    expect(expr).toMatch(new RegExp(`REMOVE .*tc\\.${user}\\.${b}`));
+    expect(input.ConditionExpression).toContain(`attribute_exists(tc.${user}.${b})`);
+    expect(input.ConditionExpression).toContain(`attribute_not_exists(tc.${user}.${z})`);
+    // Relative writes do not wait on the version: they only add to it.
+    expect(input.ConditionExpression).not.toContain('tcv =');
+    expect(expr).toContain('tcv :tcOne');
+    // Every placeholder is used (DynamoDB refuses unused ones).
+    for (const k of [...Object.keys(names), ...Object.keys(values)]) expect(`${expr} ${input.ConditionExpression}`).toContain(k);
+  });
+
+  it('writes the counters whole, guarded by their version, when a batch changes too many values for one expression', async () => {
+    const tagCounts: Record<string, Record<string, number>> = {};
+    for (let k = 0; k < 20; k++) {
+      tagCounts[`custom_${k}`] = {};
+      for (let v = 0; v < 10; v++) tagCounts[`custom_${k}`]![`v${v}`] = 1;
+    }
+    // Every value already counted: 200 increments would not fit in one expression.
+    ddb.on(GetCommand).resolves({ Item: issueItem({ tc: tagCounts, te: {}, tcv: 7 }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem({ count: 6 }) });
+    await store().applyDelta('9', delta({ tagCounts }), mintToken(now.getTime()), now);
+    const input = update();
+    expect(input.UpdateExpression).toContain('tc = :tcAll');
+    expect(input.ConditionExpression).toContain('tcv = :tcv');
+    expect(input.ExpressionAttributeValues![':tcv']).toBe(7);
+    expect(input.UpdateExpression!.length).toBeLessThan(4096);
+    expect((input.ExpressionAttributeValues![':tcAll'] as Record<string, Record<string, number>>)['custom_3']).toEqual(Object.fromEntries([...Array(10).keys()].map((v) => [`v${v}`, 2])));
+  });
+
+  it('grows a key with room guarded by its size as read', async () => {
+    ddb.on(GetCommand).resolves({ Item: issueItem({ tc: { browser: { 'Chrome 120': 4 } }, te: {}, tcv: 1 }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: issueItem({ count: 6 }) });
+    await store().applyDelta('9', delta({ tagCounts: { browser: { 'Safari 17': 1, 'Firefox 121': 1 } } }), mintToken(now.getTime()), now);
+    const input = update();
+    const k = placeholder(input.ExpressionAttributeNames!, 'browser', '#k');
+    const size = new RegExp(`size\\(tc\\.${k}\\) <= (:tc\\w+)`).exec(input.ConditionExpression!);
+    expect(size).not.toBeNull();
+    expect(input.ExpressionAttributeValues![size![1]!]).toBe(10 - 2);
+  });
+
+  it('reads the counters back as the issue tag counts, without the storage attributes', async () => {
+    ddb.on(GetCommand).resolves({ Item: issueItem({ tc: { level: { error: 4 } }, te: { 'level=error': 1 }, tcv: 2, tcFrom: 3 }) });
+    const issue = await store().getIssue('9');
+    expect(issue!.tagCounts).toEqual({ counts: { level: { error: 4 } }, errors: { 'level=error': 1 }, from: 3 });
+    expect(issue).not.toHaveProperty('tc');
+    expect(issue).not.toHaveProperty('tcv');
+  });
+});
+
 describe('settling another batch token', () => {
   it('fences a token that never applied so its claims can be taken over', async () => {
     const token = mintToken(now.getTime() - 60_000);

@@ -1,0 +1,200 @@
+/**
+ * Issue tag counters on the local stack: events posted over HTTP and batches
+ * grouped (one of them crashed after its counting write and redelivered) must
+ * give exact tag counts through the API; a full key keeps exact totals on the
+ * emulator's DynamoDB; merged issues add their counts; issue search filters by
+ * the counted values.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
+import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { DynamoStore } from '#functions/lib/dynamo.ts';
+import { errorName, MAX_VALUES_PER_HIGH_CARDINALITY_KEY } from '#shared/event/tag-counts.ts';
+import type { GroupDeps } from '#shared/pipeline/group.ts';
+import { apiGet, apiSend } from '../helpers/api.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { bugEvent, inParallel, postEvent, record } from '../unit/pipeline/events.ts';
+
+let stack: LocalStack;
+let dataDir: string;
+let store: DynamoStore;
+let groupModule: typeof import('#functions/group.ts');
+let groupingModule: typeof import('#shared/pipeline/group.ts');
+let projectId: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ferret-tagcounts-'));
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true });
+  store = new DynamoStore(LOCAL_NAMES.table);
+  groupModule = await import('#functions/group.ts');
+  groupingModule = await import('#shared/pipeline/group.ts');
+  projectId = stack.installation.projectId;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const BROWSERS = [['Chrome', '120.0'], ['Firefox', '121.0'], ['Safari', '17.1']] as const;
+const RELEASES = ['shop@1.0.0', 'shop@1.1.0'] as const;
+/** Five users, unevenly: 6, 4, 3, 1 and 1 events in every 15. */
+const USERS = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 4] as const;
+
+/** Event i of the bug: uneven browsers (3/6 Chrome, 2/6 Firefox, 1/6 Safari), users (USERS) and releases (2/3, 1/3). */
+function taggedEvent(bug: string, i: number): Record<string, unknown> {
+  const b = [0, 0, 0, 1, 1, 2][i % 6]!;
+  const event = bugEvent({ bug, user: `user-${USERS[i % 15]}`, release: RELEASES[i % 3 === 0 ? 1 : 0] });
+  event['environment'] = 'production';
+  event['contexts'] = { browser: { type: 'browser', name: BROWSERS[b]![0], version: BROWSERS[b]![1] } };
+  return event;
+}
+
+/** What the events with these indexes carry, counted the plain way. */
+function expected(indexes: number[]) {
+  const tally = (f: (i: number) => string) => {
+    const out: Record<string, number> = {};
+    for (const i of indexes) out[f(i)] = (out[f(i)] ?? 0) + 1;
+    return out;
+  };
+  return {
+    browser: tally((i) => {
+      const b = BROWSERS[[0, 0, 0, 1, 1, 2][i % 6]!]!;
+      return `${b[0]} ${b[1]}`;
+    }),
+    'browser.name': tally((i) => BROWSERS[[0, 0, 0, 1, 1, 2][i % 6]!]![0]),
+    user: tally((i) => `id:user-${USERS[i % 15]}`),
+    release: tally((i) => RELEASES[i % 3 === 0 ? 1 : 0]),
+    environment: tally(() => 'production'),
+    level: tally(() => 'error'),
+  };
+}
+
+async function issueOf(bug: string) {
+  const { issues } = await store.listIssues(projectId, { sort: 'date', limit: 100 });
+  return issues.find((i) => i.title.includes(`${bug} is not a function`));
+}
+
+function grouper(overrides: Partial<GroupDeps> = {}) {
+  return groupingModule.createGrouper(groupModule.groupDepsFromEnv({ log: () => undefined, ...overrides }));
+}
+
+/** An issue store that crashes once right after its counting write went through (its answer lost). */
+function crashAfterApply() {
+  let crashed = false;
+  const issues = Object.create(store) as DynamoStore;
+  issues.applyDelta = async (...args) => {
+    const result = await store.applyDelta(...args);
+    if (crashed) return result;
+    crashed = true;
+    throw new Error('simulated crash after the counting write');
+  };
+  return { issues, crashed: () => crashed };
+}
+
+const asCounts = (tag: { topValues: Array<{ value: string; count: number }> }) => Object.fromEntries(tag.topValues.map((v) => [v.value, v.count]));
+
+describe('issue tag counters', () => {
+  it('counts 300 events of one bug exactly, over HTTP and through a redelivered batch', async () => {
+    const bug = 'tagcount';
+    const indexes = Array.from({ length: 300 }, (_, i) => i);
+    // 60 events the way an SDK posts them, through the front, the ingest step, the queue and the poller.
+    await inParallel(indexes.slice(0, 60), 8, async (i) => expect(await postEvent(stack.url, projectId, stack.installation.publicKey, taggedEvent(bug, i))).toBe(200));
+    await waitFor(async () => (await issueOf(bug))?.count === 60 || undefined, '60 events counted', 60_000);
+    // 240 more in batches of 80; the second batch crashes after its counting write and comes back twice.
+    const records = indexes.slice(60).map((i) => record(projectId, taggedEvent(bug, i)));
+    expect(await grouper()(records.slice(0, 80))).toEqual([]);
+    const faulty = crashAfterApply();
+    expect((await grouper({ issues: faulty.issues })(records.slice(80, 160))).length).toBeGreaterThan(0);
+    expect(faulty.crashed()).toBe(true);
+    expect(await grouper()(records.slice(80, 160))).toEqual([]);
+    expect(await grouper()(records.slice(80, 160))).toEqual([]);
+    expect(await grouper()(records.slice(160))).toEqual([]);
+    // The first batch once more, as a whole: every event in it is already counted.
+    expect(await grouper()(records.slice(0, 80))).toEqual([]);
+
+    const issue = (await issueOf(bug))!;
+    expect(issue.count).toBe(300);
+    const want = expected(indexes);
+    const tags = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issue.id}/tags/`);
+    expect(tags.status).toBe(200);
+    for (const [key, counts] of Object.entries(want)) {
+      const tag = tags.body.find((t) => t.key === key);
+      expect(tag, key).toBeDefined();
+      expect(asCounts(tag), key).toEqual(counts);
+      expect(tag.totalValues, key).toBe(300);
+      expect(tag.uniqueValues, key).toBe(Object.keys(counts).length);
+    }
+    // Uneven on purpose: the order is by count, and the counts are not the sample's (every event is counted).
+    const browser = tags.body.find((t) => t.key === 'browser');
+    expect(browser.topValues.map((v: any) => [v.value, v.count])).toEqual([['Chrome 120.0', 150], ['Firefox 121.0', 100], ['Safari 17.1', 50]]);
+    expect(browser.name).toBe('Browser');
+
+    const one = await apiGet(stack, `/organizations/ferret/issues/${issue.id}/tags/release/`);
+    expect(one.body).toMatchObject({ key: 'release', totalValues: 300, topValues: [{ value: 'shop@1.0.0', count: 200 }, { value: 'shop@1.1.0', count: 100 }] });
+    const values = await apiGet<any[]>(stack, `/organizations/ferret/issues/${issue.id}/tags/user/values/`);
+    expect(values.body.map((v) => [v.value, v.count])).toEqual([['id:user-0', 120], ['id:user-1', 80], ['id:user-2', 60], ['id:user-3', 20], ['id:user-4', 20]]);
+    // The issue details carry the counted tags too.
+    const details = await apiGet(stack, `/organizations/ferret/issues/${issue.id}/`);
+    expect(details.body.tags.find((t: any) => t.key === 'release')).toMatchObject({ totalValues: 300 });
+    // Issue search filters by counted values.
+    const found = await apiGet<any[]>(stack, '/projects/ferret/default/issues/?query=browser.name:Safari');
+    expect(found.body.map((i) => i.id)).toContain(issue.id);
+    const none = await apiGet<any[]>(stack, '/projects/ferret/default/issues/?query=browser.name:Opera');
+    expect(none.body.map((i) => i.id)).not.toContain(issue.id);
+  }, 120_000);
+
+  it('keeps a key with more users than it has room for at its cap, with an exact total, on the emulator', async () => {
+    const bug = 'manyusers';
+    const others = 22;
+    const indexes = Array.from({ length: 120 }, (_, i) => i);
+    const event = (i: number) => {
+      const e = taggedEvent(bug, i);
+      // Uneven: user-0 on every third event, the rest spread over 22 others.
+      e['user'] = { id: i % 3 === 0 ? 'user-0' : `user-${1 + (i % others)}` };
+      return e;
+    };
+    // Batches of 10: the key fills, then newcomers replace the least-counted users.
+    for (let b = 0; b < indexes.length; b += 10) expect(await grouper()(indexes.slice(b, b + 10).map((i) => record(projectId, event(i))))).toEqual([]);
+    const issue = (await issueOf(bug))!;
+    expect(issue.count).toBe(120);
+    const counts = issue.tagCounts!;
+    const kept = counts.counts['user']!;
+    expect(Object.keys(kept)).toHaveLength(MAX_VALUES_PER_HIGH_CARDINALITY_KEY);
+    expect(Object.values(kept).reduce((a, b) => a + b, 0)).toBe(120);
+    // user-0 (40 events, far above 120 / 5) is kept, its count within its error bound.
+    expect(kept['id:user-0']).toBeGreaterThanOrEqual(40);
+    expect(kept['id:user-0']! - (counts.errors[errorName('user', 'id:user-0')] ?? 0)).toBeLessThanOrEqual(40);
+    for (const [value, n] of Object.entries(kept)) {
+      const truth = indexes.filter((i) => `id:${(event(i)['user'] as { id: string }).id}` === value).length;
+      expect(truth).toBeLessThanOrEqual(n);
+      expect(truth).toBeGreaterThanOrEqual(n - (counts.errors[errorName('user', value)] ?? 0));
+    }
+    const tag = (await apiGet(stack, `/organizations/ferret/issues/${issue.id}/tags/user/`)).body;
+    expect(tag.totalValues).toBe(120);
+    expect(tag).not.toHaveProperty('uniqueValues');
+    // Keys that never filled stay exact.
+    expect(counts.counts['browser']).toEqual(expected(indexes).browser);
+  }, 120_000);
+
+  it('adds the counts of merged issues to the survivor', async () => {
+    const run = async (bug: string, from: number, to: number) => {
+      const indexes = Array.from({ length: to - from }, (_, i) => from + i);
+      expect(await grouper()(indexes.map((i) => record(projectId, taggedEvent(bug, i))))).toEqual([]);
+      return (await issueOf(bug))!;
+    };
+    const a = await run('mergeone', 0, 40);
+    const b = await run('mergetwo', 40, 70);
+    const merged = await apiSend(stack, 'PUT', `/projects/ferret/default/issues/?id=${a.id}&id=${b.id}`, { merge: 1 });
+    expect(merged.body.merge.parent).toBe(a.id);
+    // Merging again moves nothing twice.
+    await store.mergeIssues(a.id, [b.id]);
+    const want = expected(Array.from({ length: 70 }, (_, i) => i));
+    const tags = (await apiGet<any[]>(stack, `/organizations/ferret/issues/${a.id}/tags/`)).body;
+    expect((await store.getIssue(a.id))!.count).toBe(70);
+    for (const key of ['browser', 'release', 'user'] as const) expect(asCounts(tags.find((t) => t.key === key)), key).toEqual(want[key]);
+  }, 120_000);
+});
