@@ -62,8 +62,8 @@ import { mergeTagCountParts, readTagCounts, tagCountParts } from './dynamo-tag-c
 import type {
   AlertStore,
   AppliedEntry,
-  BlobStore,
   AppliedKind,
+  BlobStore,
   ClaimResult,
   EventStore,
   IssueDelta,
