@@ -28,6 +28,13 @@ export const TABLE = {
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
     /** Keys only: issues of a project in one status by first seen (the "new" order); shares gsi2's partition key. */
     { name: 'gsi3', partitionKey: 'gsi2pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
+    /**
+     * Keys only: issues of a project in one status by a bucket of their event count (`sort=freq`), and
+     * by a bucket of their users affected (`sort=user`); both share gsi2's partition key, so a status
+     * change moves them with it. A bucket changes O(log count) times per issue: see shared/api/count-order.ts.
+     */
+    { name: 'gsi4', partitionKey: 'gsi2pk', sortKey: 'gsi4sk', projection: 'KEYS_ONLY' },
+    { name: 'gsi5', partitionKey: 'gsi2pk', sortKey: 'gsi5sk', projection: 'KEYS_ONLY' },
   ],
 } as const;
 

@@ -22,7 +22,7 @@ import { ConflictError, NotFoundError } from '#shared/errors.ts';
 export type Item = Record<string, unknown>;
 
 /** Internal attributes that are not part of the domain objects. */
-const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3sk', 'expiresAt'];
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3sk', 'gsi4sk', 'gsi5sk', 'expiresAt'];
 /** The domain object an item holds: the item without its key attributes. */
 export function strip<T>(item: Item | undefined): T | undefined {
   if (!item) return undefined;

@@ -12,7 +12,8 @@
  *   PROJECT#{id} / HASH#{mechanism:hash}   fingerprint → issue id
  *   PROJECT#{id} / RULE#{ruleId}           alert rule
  *   ISSUE#{id} / ISSUE                     issue (gsi2: PROJECT#{id}#ISSUES#{status} / lastSeen#id,
- *                                          gsi3: the same partition / firstSeen#id; see "issue lists"), with the
+ *                                          gsi3: the same partition / firstSeen#id, gsi4 / gsi5: the same
+ *                                          partition / count bucket#id, user count bucket#id; see "issue lists"), with the
  *                                          ledger: `applied` {token: {kind, count}}, `fence` (ms),
  *                                          `hours` {hour: n} for open hours, `mergedInto`, `mergedIds`
  *   ISSUE#{id} / HOUR#{yyyy-mm-ddThh}      hourly event count of a closed hour (TTL)
@@ -59,6 +60,7 @@ import { hourKey, tokenTime } from '#shared/pipeline/token.ts';
 import { issueTagValue } from '#shared/event/issue-tags.ts';
 import { hasCountedValue } from '#shared/event/tag-counts.ts';
 import { mergeTagCountParts, readTagCounts, tagCountParts } from './dynamo-tag-counts.ts';
+import { countKeyUpdate, countPage, countSortKey, type CountIndexEntry } from '#shared/api/count-order.ts';
 import type {
   AlertStore,
   AppliedEntry,
@@ -98,15 +100,23 @@ const maxIso = (a: unknown, b: string) => (typeof a === 'string' && a > b ? a : 
 // projects: with the whole item projected (gsi1, where issues used to be), every counting write
 // was written twice. Now only a change of a key (last seen, a status change, rarely first seen)
 // writes a small index entry. An issue enters the lists with its first counted event and leaves
-// them when merged. freq and user orders change with every event, so they are not indexed: they
-// sort the most recently seen issues in memory (MAX_SORTED_IN_MEMORY).
+// them when merged. freq and user orders come from gsi4 and gsi5 (same partitions), keyed by a bucket
+// of the count that changes O(log count) times per issue; a page reads its boundary bucket whole and
+// sorts it by the real counts (shared/api/count-order.ts). Issues written before those indexes get
+// their keys with their next counting write (or status change); until then they are missing from
+// the freq and user orders only.
 
 export const ISSUE_STATUSES: readonly IssueStatus[] = ['unresolved', 'resolved', 'ignored'];
 /** The list partition of a project's issues in one status. */
 export const issueListPk = (projectId: string, status: IssueStatus) => `PROJECT#${projectId}#ISSUES#${status}`;
 const seenKey = (iso: string, id: string) => `${iso}#${id}`;
-/** freq and user orders: at most this many recently seen issues are sorted. */
-export const MAX_SORTED_IN_MEMORY = 1000;
+/** The count-order keys of an issue item (or issue) with these counts. */
+const countKeys = (issue: { id?: unknown; pk?: unknown; count?: unknown; userCount?: unknown }) => {
+  const id = issue.id !== undefined ? String(issue.id) : String(issue.pk).slice('ISSUE#'.length);
+  return { gsi4sk: countSortKey(Number(issue.count ?? 0), id), gsi5sk: countSortKey(Number(issue.userCount ?? 0), id) };
+};
+/** freq and user orders: a range bucket is read whole (to sort it by the real counts) up to this many entries. */
+export const MAX_COUNT_BUCKET_READ = 1000;
 /**
  * Index entries examined per list request at most (a short page then carries a cursor): more
  * when a filter the index cannot answer (text, level, release) may leave most issues out.
@@ -335,7 +345,7 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
     // Listed from its first counted event on: the grouping step creates issues empty and counts in
     // applyDelta, which sets the list keys; an issue written with its counts is listed at once.
     const item: Item = { pk: `ISSUE#${issue.id}`, sk: 'ISSUE', ...issue, applied: {}, hours: {} };
-    if (issue.count > 0) Object.assign(item, { gsi2pk: issueListPk(issue.projectId, issue.status), gsi2sk: seenKey(issue.lastSeen, issue.id), gsi3sk: seenKey(issue.firstSeen, issue.id) });
+    if (issue.count > 0) Object.assign(item, { gsi2pk: issueListPk(issue.projectId, issue.status), gsi2sk: seenKey(issue.lastSeen, issue.id), gsi3sk: seenKey(issue.firstSeen, issue.id), ...countKeys(issue) });
     return item;
   }
 
@@ -483,6 +493,15 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
         }
       }
       values[':entry'] = { kind, count: delta.count } satisfies AppliedEntry;
+      // The count-order keys (gsi4, gsi5) follow the counts this write leaves, guarded against concurrent writers.
+      for (const part of [
+        countKeyUpdate('#count', 'gsi4sk', count, delta.count, item['gsi4sk'], issueId, 'freq'),
+        countKeyUpdate('userCount', 'gsi5sk', userCount, delta.newUsers, item['gsi5sk'], issueId, 'users'),
+      ]) {
+        Object.assign(values, part.values);
+        conditions.push(part.condition);
+        if (part.set) sets.push(part.set);
+      }
       // The list partition follows the status this write leaves (a regression reopens the issue).
       const listPk = issueListPk(String(item['projectId']), kind === 'regression' || kind === 'reappeared' ? 'unresolved' : status);
       if (item['gsi2pk'] !== listPk) {
@@ -635,16 +654,7 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
       }
       return true;
     };
-    if (query.sort === 'freq' || query.sort === 'user') {
-      // Not indexed (they change with every event): the most recently seen issues, sorted here.
-      const { issues } = await this.listIssuesBySeen(projectId, statuses, 'gsi2', 'gsi2sk', MAX_SORTED_IN_MEMORY, undefined, keep, filtered);
-      const by = query.sort === 'freq' ? (i: Issue) => i.count : (i: Issue) => i.userCount;
-      issues.sort((a, b) => by(b) - by(a) || b.lastSeen.localeCompare(a.lastSeen));
-      const offset = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : 0;
-      const result: { issues: Issue[]; nextCursor?: string } = { issues: issues.slice(offset, offset + query.limit) };
-      if (offset + query.limit < issues.length) result.nextCursor = String(offset + query.limit);
-      return result;
-    }
+    if (query.sort === 'freq' || query.sort === 'user') return this.listIssuesByCount(projectId, statuses, query.sort, query.limit, query.cursor, keep, filtered);
     const [index, sortKey] = query.sort === 'new' ? (['gsi3', 'gsi3sk'] as const) : (['gsi2', 'gsi2sk'] as const);
     return this.listIssuesBySeen(projectId, statuses, index, sortKey, query.limit, decodeCursor(query.cursor), keep, filtered);
   }
@@ -717,6 +727,98 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
     }
   }
 
+  /**
+   * Issues by events (`freq`, gsi4) or users affected (`user`, gsi5), over all of the project's issues
+   * in the statuses asked, merged over their partitions: the index reads for `countPage`.
+   */
+  private async listIssuesByCount(
+    projectId: string,
+    statuses: readonly IssueStatus[],
+    sort: 'freq' | 'user',
+    limit: number,
+    cursor: string | undefined,
+    keep: (issue: Issue, item: Item) => boolean,
+    filtered: boolean,
+  ): Promise<{ issues: Issue[]; nextCursor?: string }> {
+    const [index, sortKey, countAttr] = sort === 'freq' ? (['gsi4', 'gsi4sk', 'count'] as const) : (['gsi5', 'gsi5sk', 'userCount'] as const);
+    type Entry = CountIndexEntry & { item: Item };
+    const query = async (status: IssueStatus, condition: string, extra: Record<string, unknown>, limit: number) => {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: index,
+          KeyConditionExpression: condition ? `gsi2pk = :p AND ${condition}` : 'gsi2pk = :p',
+          ExpressionAttributeValues: { ':p': issueListPk(projectId, status), ...extra },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return { entries: (out.Items ?? []).map((item): Entry => ({ key: String(item[sortKey]), item })), more: out.LastEvaluatedKey !== undefined };
+    };
+    const merged = (pages: Array<{ entries: Entry[]; more: boolean }>, limit: number) => {
+      const all = pages.flatMap((p) => p.entries).sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+      return { entries: all.slice(0, limit), more: all.length > limit || pages.some((p) => p.more) };
+    };
+    const seen = new Set<string>();
+    const page = await countPage<Entry, { issue: Issue; item: Item }>(
+      {
+        below: async (below, n) =>
+          merged(await Promise.all(statuses.map((s) => (below === undefined ? query(s, '', {}, n) : query(s, `${sortKey} < :c`, { ':c': below }, n)))), n),
+        bucket: async (prefix, n) => {
+          // Every entry of the bucket in every partition, up to n + 1 in all (one more says it holds more than n).
+          const pages = await Promise.all(
+            statuses.map(async (s) => {
+              const entries: Entry[] = [];
+              let start: Record<string, unknown> | undefined;
+              do {
+                const out = await this.doc.send(
+                  new QueryCommand({
+                    TableName: this.table,
+                    IndexName: index,
+                    KeyConditionExpression: `gsi2pk = :p AND begins_with(${sortKey}, :b)`,
+                    ExpressionAttributeValues: { ':p': issueListPk(projectId, s), ':b': prefix },
+                    Limit: n + 1 - entries.length,
+                    ExclusiveStartKey: start,
+                  }),
+                );
+                entries.push(...(out.Items ?? []).map((item): Entry => ({ key: String(item[sortKey]), item })));
+                start = out.LastEvaluatedKey;
+              } while (start && entries.length <= n);
+              return entries;
+            }),
+          );
+          const entries = pages.flat();
+          return { entries: entries.slice(0, n), more: entries.length > n };
+        },
+        resolve: async (entries) => {
+          const items = await this.batchGetItems(entries.map((e) => ({ pk: e.item['pk'], sk: e.item['sk'] })));
+          return entries.map((e) => {
+            const pk = String(e.item['pk']);
+            const item = items.get(pk);
+            // As in the other orders, the item decides over its entry (see listIssuesBySeen): merged, emptied or
+            // moved to another status, it is not listed; a count that moved to a higher bucket since is listed
+            // here, with its count now, unless this request met it already at its new place.
+            if (!item || item['mergedInto'] !== undefined || Number(item['count'] ?? 0) <= 0 || item['gsi2pk'] !== e.item['gsi2pk']) return undefined;
+            if (item[sortKey] !== e.key && seen.has(pk)) return undefined;
+            seen.add(pk);
+            return { value: { issue: stripIssue(item), item }, count: Number(item[countAttr] ?? 0) };
+          });
+        },
+      },
+      {
+        limit,
+        cursor,
+        keep: ({ issue, item }) => keep(issue, item),
+        maxExamined: filtered ? MAX_EXAMINED_PER_FILTERED_LIST : MAX_EXAMINED_PER_LIST,
+        maxBucket: MAX_COUNT_BUCKET_READ,
+        round: (missing) => (filtered ? FILTERED_ROUND : Math.min(BATCH_GET_MAX_KEYS, Math.max(missing, 10))),
+      },
+    );
+    const result: { issues: Issue[]; nextCursor?: string } = { issues: page.values.map((v) => v.issue) };
+    if (page.nextCursor) result.nextCursor = page.nextCursor;
+    return result;
+  }
+
   /** Items by key, 100 per BatchGet, unprocessed keys retried; by partition key (or `by`). */
   private async batchGetItems(keys: Item[], by: (item: Item) => string = (item) => String(item['pk']), projection?: string): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
@@ -787,7 +889,7 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
     );
     const after = out.Attributes!;
     const issue = stripIssue(after);
-    await this.moveToListOf(after, status);
+    await this.moveToListOf(await this.syncCountKeys(after), status);
     // A person closed the story: the next time it happens is news, whatever alert window was open.
     if (status !== 'unresolved') await this.releaseIssueAlerts(issue);
     return issue;
@@ -845,7 +947,7 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
             TableName: this.table,
             Key: { pk: `ISSUE#${otherId}`, sk: 'ISSUE' },
             // A merged issue leaves the lists (its index entries are deleted with its list keys).
-            UpdateExpression: 'SET mergedInto = :s REMOVE gsi2pk, gsi2sk, gsi3sk, gsi1pk, gsi1sk',
+            UpdateExpression: 'SET mergedInto = :s REMOVE gsi2pk, gsi2sk, gsi3sk, gsi4sk, gsi5sk, gsi1pk, gsi1sk',
             ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(mergedInto)',
             ExpressionAttributeNames: { '#pk': 'pk' },
             ExpressionAttributeValues: { ':s': survivorId },
@@ -920,7 +1022,33 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
         ),
       );
     }
-    return stripIssue((await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE'))!);
+    return stripIssue(await this.syncCountKeys((await this.getConsistent(`ISSUE#${survivorId}`, 'ISSUE'))!));
+  }
+
+  /**
+   * Sets the count-order keys (gsi4, gsi5) of a listed issue to its counts, when they differ: after a
+   * merge added counts, and for issues written before those keys existed. Guarded by the counts read,
+   * so a concurrent counting write (which sets the keys itself) wins; the item as it is now.
+   */
+  private async syncCountKeys(item: Item): Promise<Item> {
+    for (let attempt = 0; attempt < APPLY_ATTEMPTS; attempt++) {
+      if (item['gsi2pk'] === undefined || item['mergedInto'] !== undefined) return item;
+      const keys = countKeys(item);
+      if (item['gsi4sk'] === keys.gsi4sk && item['gsi5sk'] === keys.gsi5sk) return item;
+      const out = await this.tryUpdate({
+        Key: { pk: item['pk'], sk: item['sk'] },
+        UpdateExpression: 'SET gsi4sk = :f, gsi5sk = :u',
+        ConditionExpression: 'attribute_exists(gsi2pk) AND attribute_not_exists(mergedInto) AND #count = :c AND userCount = :n',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':f': keys.gsi4sk, ':u': keys.gsi5sk, ':c': Number(item['count'] ?? 0), ':n': Number(item['userCount'] ?? 0) },
+        ReturnValues: 'ALL_NEW',
+      });
+      if (out) return out.Attributes!;
+      const again = await this.getConsistent(String(item['pk']), String(item['sk']));
+      if (!again) return item;
+      item = again;
+    }
+    return item;
   }
 
   /** Sort keys of an issue's user claims (`USER#…`). */

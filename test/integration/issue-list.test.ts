@@ -101,8 +101,9 @@ function expected(issues: Issue[], merged: Set<string>, query: Omit<IssueQuery, 
   const order: Record<IssueQuery['sort'], (a: Issue, b: Issue) => number> = {
     date: (a, b) => desc(`${a.lastSeen}#${a.id}`, `${b.lastSeen}#${b.id}`),
     new: (a, b) => desc(`${a.firstSeen}#${a.id}`, `${b.firstSeen}#${b.id}`),
-    freq: (a, b) => b.count - a.count || desc(a.lastSeen, b.lastSeen),
-    user: (a, b) => b.userCount - a.userCount || desc(a.lastSeen, b.lastSeen),
+    // Ties by id, newest first: the index's tie-break (shared/api/count-order.ts).
+    freq: (a, b) => b.count - a.count || Number(b.id) - Number(a.id),
+    user: (a, b) => b.userCount - a.userCount || Number(b.id) - Number(a.id),
   };
   return keep.sort(order[query.sort]).map((i) => i.id);
 }
