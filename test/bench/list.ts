@@ -33,6 +33,7 @@ export interface ListResult {
 }
 
 const PAGE = 25;
+const countOf = (n: number, issues: number) => Math.max(1, Math.floor(1_000_000 / (((n * 7919) % issues) + 1) ** 1.5));
 const SEED_CONCURRENCY = 32;
 
 export async function runList(opts: ListOptions): Promise<ListResult> {
@@ -54,6 +55,10 @@ export async function runList(opts: ListOptions): Promise<ListResult> {
         status: n % 50 === 0 ? 'resolved' : 'unresolved',
         // First seen out of step with last seen, so the two orders differ.
         firstSeen: new Date(base + ((n * 7919) % opts.issues) * 1000).toISOString(),
+        // Heavy-tailed counts (a million events down to many issues with one), scrambled against
+        // recency, so the events and users orders read the whole index, not the recent issues.
+        count: countOf(n, opts.issues),
+        userCount: Math.floor(countOf(n, opts.issues) / (2 + (n % 7))),
       }),
     });
 
@@ -73,13 +78,23 @@ export async function runList(opts: ListOptions): Promise<ListResult> {
     // The cursor of the page after the first, as the portal follows it.
     const first = await apiGet<unknown[]>(stack, path('query=is%3Aunresolved&sort=date'));
     const cursor = /cursor="([^"]+)"[^,]*$/.exec(first.headers.get('link') ?? '')?.[1] ?? '';
+    // Deep in the events order: the 40th page (issues 976–1,000), where a bucket spans several counts.
+    let freqCursor = '';
+    for (let page = 1; page < 40; page++) {
+      const res = await apiGet<unknown[]>(stack, path(`query=is%3Aunresolved&sort=freq${freqCursor ? `&cursor=${encodeURIComponent(freqCursor)}` : ''}`));
+      const next = /cursor="([^"]+)"[^,]*$/.exec(res.headers.get('link') ?? '')?.[1];
+      if (!next) break; // a small (smoke) project ends sooner
+      freqCursor = next;
+    }
     const figures = [
       await time('first page, unresolved, by last seen', () => 'query=is%3Aunresolved&sort=date'),
       await time('first page, unresolved, by first seen', () => 'query=is%3Aunresolved&sort=new'),
-      await time('first page, unresolved, by events (most recent 1,000)', () => 'query=is%3Aunresolved&sort=freq'),
+      await time('first page, unresolved, by events (over all issues)', () => 'query=is%3Aunresolved&sort=freq'),
       await time('second page (cursor), by last seen', () => `query=is%3Aunresolved&sort=date&cursor=${encodeURIComponent(cursor)}`),
       await time('first page, resolved (1 in 50)', () => 'query=is%3Aresolved&sort=date'),
       await time('text search ("issue number 77": older issues only)', () => `query=${encodeURIComponent('is:unresolved "issue number 77"')}&sort=date`),
+      await time('first page, unresolved, by users', () => 'query=is%3Aunresolved&sort=user'),
+      await time('40th page (cursor), by events', () => `query=is%3Aunresolved&sort=freq&cursor=${encodeURIComponent(freqCursor)}`),
     ];
     return { issues: opts.issues, pageSize: PAGE, figures };
   } finally {

@@ -44,7 +44,7 @@ describe('countBucket', () => {
   });
 
   it('has contiguous ranges, each at most 1/S of its lowest count wide', () => {
-    for (let b = 0; b < 100; b++) {
+    for (let b = 0; bucketRange(b + 1).max <= Number.MAX_SAFE_INTEGER; b++) {
       const r = bucketRange(b);
       expect(bucketRange(b + 1).min).toBe(r.max + 1);
       expect(countBucket(r.min)).toBe(b);
@@ -206,7 +206,7 @@ describe('countPage', () => {
   });
 
   it('lists a bucket bigger than the bound by id, still each issue once, buckets in order', async () => {
-    // 300 issues with counts 16–23 (one bucket with S = 2) and a few others around them.
+    // 300 issues with counts 16–23 (one bucket) and a few others around them.
     const data: Row[] = [
       ...Array.from({ length: 300 }, (_, i) => ({ id: String(1000 + i), count: 16 + ((i * 7) % 8) })),
       ...Array.from({ length: 40 }, (_, i) => ({ id: String(2000 + i), count: i % 2 ? 100 + i : 1 + (i % 3) })),
