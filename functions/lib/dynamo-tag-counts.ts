@@ -60,9 +60,10 @@ function whole(parts: ExpressionParts, state: Pick<IssueTagCounts, 'counts' | 'e
 
 /**
  * The counting write's part for a batch's tag counts, against the item as read.
- * `salt` varies the victim among equally least-counted values between writers.
+ * `salt` varies the victim among equally least-counted values between writers;
+ * `fold` (a retry after a lost race) plans a write that only adds (see `planTagCounts`).
  */
-export function tagCountParts(item: Item, batch: TagCountMap | undefined, salt: string): ExpressionParts | undefined {
+export function tagCountParts(item: Item, batch: TagCountMap | undefined, salt: string, fold = false): ExpressionParts | undefined {
   if (!batch || Object.keys(batch).length === 0) return undefined;
   const parts: ExpressionParts = { sets: [], removes: [], adds: ['tcv :tcOne'], conditions: [], names: {}, values: { ':tcOne': 1 } };
   const read = readTagCounts(item);
@@ -80,7 +81,7 @@ export function tagCountParts(item: Item, batch: TagCountMap | undefined, salt: 
     }
     return parts;
   }
-  const plan = planTagCounts(read, { counts: batch }, salt);
+  const plan = planTagCounts(read, { counts: batch }, salt, fold);
   const relative = relativeParts(plan);
   const length = (p: ExpressionParts) => Math.max(p.sets.join(', ').length + p.removes.join(', ').length, p.conditions.join(' AND ').length);
   if (length(relative) <= MAX_TAG_EXPRESSION_CHARS) return relative;

@@ -430,7 +430,8 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
       const adds = ['#count :n', 'userCount :u'];
       // Tag counters, in this same guarded write: exactly-once with the count (dynamo-tag-counts.ts).
       // They also answer issue search by tag; issues from before them keep their frozen `tagValues`.
-      const tagParts = tagCountParts(item, delta.tagCounts, token);
+      // A retry (the last round lost a race) only adds to full keys, so it cannot lose to the same race again.
+      const tagParts = tagCountParts(item, delta.tagCounts, token, attempt > 0);
       if (tagParts) {
         sets.push(...tagParts.sets);
         removes.push(...tagParts.removes);

@@ -185,8 +185,15 @@ function tieBreak(salt: string, value: string): number {
 /**
  * Plans one batch against the counters as read. `salt` (the batch token)
  * varies the choice among equally least-counted victims between writers.
+ *
+ * `fold`: a newcomer to a full key is counted on the least-counted entry, as
+ * that entry's error, instead of replacing it. Such a write only adds, so it
+ * never conflicts with a concurrent one: the retry of a write that lost a race
+ * uses it, so that many writers storming one issue with new users cannot keep
+ * failing each other's replacements. The bounds still hold (the entry's error
+ * covers what was folded in); only that newcomer does not enter the top values.
  */
-export function planTagCounts(state: Pick<IssueTagCounts, 'counts' | 'errors'>, batch: TagCountBatch, salt = ''): TagCountPlan {
+export function planTagCounts(state: Pick<IssueTagCounts, 'counts' | 'errors'>, batch: TagCountBatch, salt = '', fold = false): TagCountPlan {
   let bytes = budgetBytes(state);
   const plan: TagCountPlan = { keys: [], skipped: [] };
   let keyCount = Object.keys(state.counts).length;
@@ -251,6 +258,12 @@ export function planTagCounts(state: Pick<IssueTagCounts, 'counts' | 'errors'>, 
         const vc = victim.baseCount + victim.add;
         if (c < vc || (c === vc && tieBreak(salt, s.value) < tieBreak(salt, victim.value))) victim = s;
       }
+      if (fold) {
+        victim.add += n;
+        victim.errorAdd += n + error;
+        victim.touched = true;
+        continue;
+      }
       byValue.delete(victim.value);
       victim.errorAdd = victim.add + error;
       victim.replaced = true;
@@ -294,8 +307,8 @@ export function applyTagCountPlan(state: Pick<IssueTagCounts, 'counts' | 'errors
 }
 
 /** Counts one batch into counters (the whole plan, then applied). */
-export function countTags(state: Pick<IssueTagCounts, 'counts' | 'errors'>, batch: TagCountBatch, salt = ''): Pick<IssueTagCounts, 'counts' | 'errors'> {
-  return applyTagCountPlan(state, planTagCounts(state, batch, salt));
+export function countTags(state: Pick<IssueTagCounts, 'counts' | 'errors'>, batch: TagCountBatch, salt = '', fold = false): Pick<IssueTagCounts, 'counts' | 'errors'> {
+  return applyTagCountPlan(state, planTagCounts(state, batch, salt, fold));
 }
 
 /** Whether the counters hold a value of a key (issue search by tag). */

@@ -180,6 +180,36 @@ describe('issue tag counters', () => {
     expect(counts.counts['browser']).toEqual(expected(indexes).browser);
   }, 120_000);
 
+  it('stays exact when concurrent workers storm one issue with new users', async () => {
+    const bug = 'userstorm';
+    // The issue exists first; then four workers count four batches of new users at once, twice over.
+    expect(await grouper()([record(projectId, taggedEvent(bug, 0))])).toEqual([]);
+    const batches = [0, 1, 2, 3].map((w) =>
+      Array.from({ length: 40 }, (_, i) => {
+        const e = taggedEvent(bug, 1 + w * 40 + i);
+        e['user'] = { id: `storm-${w}-${i % 25}` };
+        return record(projectId, e);
+      }),
+    );
+    for (let round = 0; round < 2; round++) {
+      const failed = await Promise.all(batches.map((b) => grouper()(b)));
+      expect(failed.flat()).toEqual([]);
+    }
+    const issue = (await issueOf(bug))!;
+    expect(issue.count).toBe(161);
+    const { counts, errors } = issue.tagCounts!;
+    expect(Object.values(counts['user']!).reduce((a, b) => a + b, 0)).toBe(161);
+    expect(Object.keys(counts['user']!).length).toBeLessThanOrEqual(MAX_VALUES_PER_HIGH_CARDINALITY_KEY);
+    for (const [value, n] of Object.entries(counts['user']!)) {
+      // Each worker's users 0-14 come twice (i and i + 25), 15-24 once; the first event's user once.
+      const truth = value.startsWith('id:storm-') ? (Number(value.split('-')[2]) < 15 ? 2 : 1) : value === `id:user-${USERS[0]}` ? 1 : 0;
+      expect(truth).toBeLessThanOrEqual(n);
+      expect(truth).toBeGreaterThanOrEqual(n - (errors[errorName('user', value)] ?? 0));
+    }
+    expect(Object.values(counts['browser']!).reduce((a, b) => a + b, 0)).toBe(161);
+    expect(counts['level']).toEqual({ error: 161 });
+  }, 120_000);
+
   it('adds the counts of merged issues to the survivor', async () => {
     const run = async (bug: string, from: number, to: number) => {
       const indexes = Array.from({ length: to - from }, (_, i) => from + i);

@@ -171,6 +171,26 @@ describe('counting into the issue counters', () => {
     expect(plan.skipped).toEqual(['brand_new_key']);
   });
 
+  it('folds newcomers of a full key into its least-counted entry as error when asked, without any replacement', () => {
+    const random = rng(11);
+    let state = empty();
+    const truth = new Map<string, number>();
+    for (let batch = 0; batch < 50; batch++) {
+      const counts: TagCountMap = { user: {} };
+      for (let i = 0; i < 8; i++) {
+        const v = `id:${Math.floor(random() * 40)}`;
+        counts['user']![v] = (counts['user']![v] ?? 0) + 1;
+        truth.set(v, (truth.get(v) ?? 0) + 1);
+      }
+      const fold = batch % 2 === 1;
+      const plan = planTagCounts(state, { counts }, `t${batch}`, fold);
+      if (fold) expect(plan.keys.flatMap((k) => k.writes).some((w) => w.replaced)).toBe(false);
+      state = applyTagCountPlan(state, plan);
+      expectBounds(state, 'user', truth);
+      expect(Object.keys(state.counts['user']!).length).toBeLessThanOrEqual(MAX_VALUES_PER_HIGH_CARDINALITY_KEY);
+    }
+  });
+
   it('merges another issue counters as one more weighted batch, errors included', () => {
     let a = empty();
     let b = empty();

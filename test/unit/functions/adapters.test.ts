@@ -5,6 +5,7 @@
  */
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqsEventQueue } from '#functions/lib/aws.ts';
@@ -187,6 +188,26 @@ describe('the tag counters in the counting write', () => {
     expect(expr).toContain('tcv :tcOne');
     // Every placeholder is used (DynamoDB refuses unused ones).
     for (const k of [...Object.keys(names), ...Object.keys(values)]) expect(`${expr} ${input.ConditionExpression}`).toContain(k);
+  });
+
+  it('retries a write that lost a race with adds only: the newcomer is folded into the least-counted entry as its error', async () => {
+    const users = { 'id:a': 5, 'id:b': 1, 'id:c': 7, 'id:d': 9, 'id:e': 4 };
+    ddb.on(GetCommand).resolves({ Item: issueItem({ tc: { user: users }, te: {}, tcv: 3 }) });
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }))
+      .resolves({ Attributes: issueItem({ count: 6 }) });
+    await store().applyDelta('9', delta({ tagCounts: { user: { 'id:z': 2 } } }), mintToken(now.getTime()), now);
+    const [first, retry] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(first!.UpdateExpression).toContain('REMOVE');
+    expect(retry!.UpdateExpression).not.toContain('REMOVE');
+    expect(retry!.ConditionExpression).not.toContain('attribute_exists(tc.');
+    const names = retry!.ExpressionAttributeNames!;
+    const b = placeholder(names, 'id:b', '#v');
+    const eb = placeholder(names, 'user=id:b', '#e');
+    expect(retry!.UpdateExpression).toContain(`.${b} = if_not_exists(`);
+    expect(retry!.UpdateExpression).toContain(`te.${eb} = if_not_exists(te.${eb}`);
+    expect(Object.values(names)).not.toContain('id:z');
   });
 
   it('writes the counters whole, guarded by their version, when a batch changes too many values for one expression', async () => {
