@@ -77,6 +77,11 @@ export const CONTEXT = {
   certificateArn: 'certificateArn',
   authDomainPrefix: 'authDomainPrefix',
   region: 'region',
+  /**
+   * Table indexes to leave out, comma-separated (`gsi5`): CloudFormation creates one index per
+   * stack update, so a stack deployed before two indexes were added is upgraded in two deploys.
+   */
+  withoutIndexes: 'ferret:withoutIndexes',
 } as const;
 
 /**
@@ -133,6 +138,15 @@ export function parseIngestApi(value: string | undefined): IngestApiKind {
   if (value === undefined) return DEFAULT_INGEST_API;
   if (value === 'rest' || value === 'http') return value;
   throw new Error(`Context ${CONTEXT.ingestApi} must be "rest" or "http", not "${value}"`);
+}
+
+/** The TABLE indexes a deploy leaves out (`ferret:withoutIndexes`); only names of TABLE's indexes. */
+export function parseWithoutIndexes(value: string | undefined): string[] {
+  const names = (value ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!TABLE.indexes.some((i) => i.name === n)) throw new Error(`Context ${CONTEXT.withoutIndexes} names no index of the table: "${n}"`);
+  }
+  return names;
 }
 
 function lambdaRole(scope: Construct, id: string): iam.Role {
@@ -192,7 +206,8 @@ export class FerretStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of TABLE.indexes) {
+    const without = parseWithoutIndexes(contextString(this, CONTEXT.withoutIndexes));
+    for (const index of TABLE.indexes.filter((i) => !without.includes(i.name))) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: keyAttr(index.partitionKey),

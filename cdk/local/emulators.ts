@@ -4,7 +4,16 @@
  * with its inbox page) and s3rver (S3, persisted). Resources are created from
  * the same definitions the CDK stack uses (`shared/infra.ts`).
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  type AttributeValue,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,6 +93,45 @@ function close(server: Server): Promise<void> {
   });
 }
 
+/**
+ * A data directory written before an index was added to TABLE: dynalite cannot add an index to a
+ * table, so the table is rebuilt with every index and its items copied back (in memory: a local
+ * table). Without this, the orders served by the new index would fail on an upgraded `npm start`.
+ */
+async function addMissingIndexes(ddb: DynamoDBClient, present: string[]): Promise<void> {
+  if (TABLE.indexes.every((i) => present.includes(i.name))) return;
+  const items: Array<Record<string, AttributeValue>> = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: LOCAL_NAMES.table, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  await ddb.send(new DeleteTableCommand({ TableName: LOCAL_NAMES.table }));
+  await tableGone(ddb, LOCAL_NAMES.table);
+  await ddb.send(new CreateTableCommand(tableInput(LOCAL_NAMES.table)));
+  for (let i = 0; i < items.length; i += 25) {
+    let pending: Array<{ PutRequest: { Item: Record<string, AttributeValue> } }> | undefined = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (pending && pending.length > 0) {
+      const out = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [LOCAL_NAMES.table]: pending } }));
+      pending = out.UnprocessedItems?.[LOCAL_NAMES.table] as typeof pending;
+    }
+  }
+}
+
+/** dynalite deletes a table just after answering DeleteTable (even with deleteTableMs 0). */
+export async function tableGone(ddb: DynamoDBClient, name: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const exists = await ddb.send(new DescribeTableCommand({ TableName: name })).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`table ${name} was not deleted`);
+}
+
 /** Table input derived from TABLE; on-demand billing like the stack. */
 export function tableInput(name: string): CreateTableCommandInput {
   const attrs = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
@@ -152,11 +200,12 @@ export async function startEmulators(dataDir: string, opts: { visibilityTimeoutS
 
   // Create the resources (idempotent: the DynamoDB and S3 data persist across restarts).
   const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb });
-  try {
-    await ddb.send(new DescribeTableCommand({ TableName: LOCAL_NAMES.table }));
-  } catch {
-    await ddb.send(new CreateTableCommand(tableInput(LOCAL_NAMES.table)));
-  }
+  const existing = await ddb.send(new DescribeTableCommand({ TableName: LOCAL_NAMES.table })).then(
+    (out) => out.Table,
+    () => undefined,
+  );
+  if (!existing) await ddb.send(new CreateTableCommand(tableInput(LOCAL_NAMES.table)));
+  else await addMissingIndexes(ddb, (existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? ''));
   ddb.destroy();
 
   const s3c = new S3Client({ endpoint: endpoints.s3, forcePathStyle: true });

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ATTACHMENT_RETENTION_TIERS, AUTHORIZER, ENV, eventBodyKey, FUNCTIONS, QUEUE, ROUTES, TABLE } from '#shared/infra.ts';
 import { RETENTION_DAYS_MAX, RETENTION_DAYS_MIN } from '#shared/api/project-settings.ts';
 import { inlineScriptHashes, PortalBuildMissingError } from '#cdk/portal.ts';
-import { FerretStack, parseIngestApi, PORTAL_AUTH_CALLBACK_PATH, PORTAL_SIGNED_OUT_PATH, type FunctionName } from '#cdk/stack.ts';
+import { FerretStack, parseIngestApi, parseWithoutIndexes, PORTAL_AUTH_CALLBACK_PATH, PORTAL_SIGNED_OUT_PATH, type FunctionName } from '#cdk/stack.ts';
 
 type Json = Record<string, any>;
 
@@ -642,6 +642,16 @@ describe('settings', () => {
     expect(parseIngestApi(undefined)).toBe('rest');
     expect(parseIngestApi('http')).toBe('http');
     expect(() => parseIngestApi('websocket')).toThrow(/ferret:ingestApi/);
+  });
+
+  it('leaves out the indexes ferret:withoutIndexes names (an upgrade adds one index per deploy)', () => {
+    expect(parseWithoutIndexes(undefined)).toEqual([]);
+    expect(parseWithoutIndexes('gsi4, gsi5')).toEqual(['gsi4', 'gsi5']);
+    expect(() => parseWithoutIndexes('gsi9')).toThrow(/ferret:withoutIndexes/);
+    const staged = synth({ 'aws:cdk:bundling-stacks': [], 'ferret:withoutIndexes': 'gsi5' }, portal);
+    const names = (resource(staged, staged.stack.table)['Properties']['GlobalSecondaryIndexes'] as Json[]).map((i) => i['IndexName']);
+    expect(names).toEqual(TABLE.indexes.map((i) => i.name).filter((n) => n !== 'gsi5'));
+    expect(names).toContain('gsi4');
   });
 
   it('requires domainName and certificateArn together', () => {

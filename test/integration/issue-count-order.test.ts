@@ -8,10 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_NAMES, startEmulators, type Emulators } from '#cdk/local/emulators.ts';
+import { LOCAL_NAMES, startEmulators, tableGone, tableInput, type Emulators } from '#cdk/local/emulators.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { countSortKey } from '#shared/api/count-order.ts';
 import type { Issue, IssueStatus, Level } from '#shared/model.ts';
@@ -226,5 +226,43 @@ describe('the count keys follow the counts', () => {
     expect(await listed()).toBe(true);
     const item = await rawItem(id);
     expect(item['gsi4sk']).toBe(countSortKey(Number(item['count']), id));
+  }, 60_000);
+});
+
+describe('a local data directory written before the count indexes', () => {
+  it('is rebuilt with every index at start, its items kept, and lists by events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferret-count-upgrade-'));
+    try {
+      let local = await startEmulators(dir);
+      let client = new DynamoDBClient({ endpoint: local.endpoints.dynamodb });
+      // The table as an older version created it: without gsi4 and gsi5, one listed issue in it.
+      const old = tableInput(LOCAL_NAMES.table);
+      old.GlobalSecondaryIndexes = old.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== 'gsi4' && i.IndexName !== 'gsi5');
+      old.AttributeDefinitions = old.AttributeDefinitions!.filter((a) => a.AttributeName !== 'gsi4sk' && a.AttributeName !== 'gsi5sk');
+      await client.send(new DeleteTableCommand({ TableName: LOCAL_NAMES.table }));
+      await tableGone(client, LOCAL_NAMES.table);
+      await client.send(new CreateTableCommand(old));
+      const oldStore = new DynamoStore(LOCAL_NAMES.table, client);
+      await oldStore.createIssue({ ...issueAt(5), projectId: '99' });
+      await oldStore.doc.send(new UpdateCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `ISSUE#${FIRST_ID + 5}`, sk: 'ISSUE' }, UpdateExpression: 'REMOVE gsi4sk, gsi5sk' }));
+      client.destroy();
+      await local.stop();
+
+      local = await startEmulators(dir);
+      client = new DynamoDBClient({ endpoint: local.endpoints.dynamodb });
+      const names = ((await client.send(new DescribeTableCommand({ TableName: LOCAL_NAMES.table }))).Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName).sort();
+      expect(names).toEqual(['gsi1', 'gsi2', 'gsi3', 'gsi4', 'gsi5']);
+      const upgraded = new DynamoStore(LOCAL_NAMES.table, client);
+      expect((await upgraded.getIssue(String(FIRST_ID + 5)))?.count).toBe(countOf(5));
+      expect((await upgraded.listIssues('99', { sort: 'date', limit: 5 })).issues.map((i) => i.id)).toEqual([String(FIRST_ID + 5)]);
+      // Keys come with the next write: a status change gives them.
+      expect((await upgraded.listIssues('99', { sort: 'freq', limit: 5 })).issues).toEqual([]);
+      await upgraded.setStatus(String(FIRST_ID + 5), 'unresolved');
+      expect((await upgraded.listIssues('99', { sort: 'freq', limit: 5 })).issues.map((i) => i.id)).toEqual([String(FIRST_ID + 5)]);
+      client.destroy();
+      await local.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
