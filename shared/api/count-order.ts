@@ -15,7 +15,10 @@
  * order (by id): there the order is approximate, by at most the bucket's width. Cursors name a place
  * in that order (an index key, or a bucket with the last count and id listed), so paging is stable:
  * with no writes in between, paging yields every issue exactly once. An issue that gains events
- * between two pages may move above the cursor and be missed by the later pages (never listed twice).
+ * between two pages may move above the cursor and be missed by the later pages. While the index
+ * lags behind a write that moved a key (eventually consistent, normally well under a second), the
+ * item decides as in the other orders: the issue is listed at its old entry, with its count now
+ * (once per request; a later page can list it again at its new place, an earlier one may have).
  *
  * The paging below is pure: the DynamoDB adapter supplies the index reads (`CountIndexSource`).
  */
