@@ -82,19 +82,25 @@ export function countsCoverIssue(counts: IssueTagCounts | undefined): counts is 
 
 /**
  * The tag distributions of an issue's counters, in the order of `tagDistributions`.
- * `totalValues` is exact (the events that carried the key); a value's `count` is
- * exact unless it took the place of others, then it is at most that many too high.
+ * `totalValues` is exact (the events that carried the key). A value's `count`
+ * is its counted events less its Space-Saving error: exact for a value that never
+ * replaced another, else the events it surely had. So a key whose values keep
+ * giving way (many users, each seen a few times) shows small counts that leave
+ * most of the total unattributed, rather than the inherited counts of whoever
+ * came last; a value that truly dominates shows close to its real count.
  */
 export function countedTagDistributions(counts: IssueTagCounts): TagJson[] {
   const out: TagJson[] = [];
   for (const [key, values] of Object.entries(counts.counts)) {
     const entries = Object.entries(values).filter(([, n]) => typeof n === 'number' && n > 0);
     if (entries.length === 0) continue;
+    const error = (value: string) => counts.errors[errorName(key, value)] ?? 0;
     const topValues = entries
-      .map(([value, n]) => ({ key, value, name: value, count: Number(n) }))
+      .map(([value, n]) => ({ key, value, name: value, count: Math.max(0, Number(n) - error(value)) }))
+      .filter((v) => v.count > 0)
       .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-    const tag: TagJson = { key, name: TAG_NAMES[key] ?? key, totalValues: topValues.reduce((n, v) => n + v.count, 0), topValues };
-    if (!entries.some(([value]) => (counts.errors[errorName(key, value)] ?? 0) > 0)) tag.uniqueValues = topValues.length;
+    const tag: TagJson = { key, name: TAG_NAMES[key] ?? key, totalValues: entries.reduce((n, [, c]) => n + Number(c), 0), topValues };
+    if (!entries.some(([value]) => error(value) > 0)) tag.uniqueValues = topValues.length;
     out.push(tag);
   }
   return out.sort((a, b) => b.totalValues - a.totalValues || a.key.localeCompare(b.key));

@@ -95,8 +95,9 @@ describe('counted issue tag distributions', () => {
         { key: 'browser', value: 'Safari 17', name: 'Safari 17', count: 2 },
       ],
     });
-    // Values gave way on `user`: how many distinct users there were is not known, so it is not said.
-    expect(tags[2]).toMatchObject({ totalValues: 9 });
+    // Values gave way on `user`: a value that replaced others shows only the events it surely had,
+    // the total stays exact, and how many distinct users there were is not known, so it is not said.
+    expect(tags[2]).toMatchObject({ totalValues: 9, topValues: [{ value: 'id:1', count: 5 }, { value: 'id:9', count: 1 }] });
     expect(tags[2]).not.toHaveProperty('uniqueValues');
   });
 });
