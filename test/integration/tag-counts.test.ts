@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
@@ -212,6 +213,40 @@ describe('issue tag counters', () => {
     }
     expect(Object.values(counts['browser']!).reduce((a, b) => a + b, 0)).toBe(161);
     expect(counts['level']).toEqual({ error: 161 });
+  }, 120_000);
+
+  it('keeps an issue from before the counters searchable by its old tag values, and says its counts start late', async () => {
+    const bug = 'olditem';
+    expect(await grouper()([record(projectId, taggedEvent(bug, 0))])).toEqual([]);
+    const { id } = (await issueOf(bug))!;
+    // Made to look like an issue written before the counters: 7 events, a tagValues set, no counters.
+    await store.doc.send(
+      new UpdateCommand({
+        TableName: LOCAL_NAMES.table,
+        Key: { pk: `ISSUE#${id}`, sk: 'ISSUE' },
+        UpdateExpression: 'SET #count = :seven, tagValues = :old REMOVE tc, te, tcv, tcFrom',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':seven': 7, ':old': new Set(['browser.name=Opera', 'environment=production']) },
+      }),
+    );
+    expect((await store.getIssue(id))!.tagCounts).toBeUndefined();
+    const search = async (tags: Array<[string, string]>) => (await store.listIssues(projectId, { sort: 'date', limit: 100, tags })).issues.map((i) => i.id);
+    expect(await search([['browser.name', 'Opera']])).toContain(id);
+
+    expect(await grouper()([1, 2, 3].map((i) => record(projectId, taggedEvent(bug, i))))).toEqual([]);
+    const issue = (await store.getIssue(id))!;
+    expect(issue.count).toBe(10);
+    // Counted from the eighth event on: the 7 before are not in the counts, and the issue says so.
+    expect(issue.tagCounts!.from).toBe(7);
+    expect(issue.tagCounts!.counts['level']).toEqual({ error: 3 });
+    // Old values and counted ones both answer a search.
+    expect(await search([['browser.name', 'Opera']])).toContain(id);
+    expect(await search([['browser.name', 'Firefox']])).toContain(id);
+    expect(await search([['browser.name', 'Netscape']])).not.toContain(id);
+    // Its tags are still read from its stored events (the counts do not cover all of them).
+    const tags = (await apiGet<any[]>(stack, `/organizations/ferret/issues/${id}/tags/`)).body;
+    expect(tags.find((t) => t.key === 'level').topValues[0]).toMatchObject({ value: 'error', firstSeen: expect.any(String) });
+    expect((await apiGet(stack, `/organizations/ferret/issues/${id}/`)).body.tags).toBeUndefined();
   }, 120_000);
 
   it('adds the counts of merged issues to the survivor', async () => {

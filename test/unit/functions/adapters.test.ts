@@ -303,3 +303,29 @@ describe('alert windows', () => {
     expect(await new DynamoStore('ferret').claimAlert('r', '9', 2_000_000_100, 1_900_000_000, 4, token)).toEqual({ claimed: true, merged: 7 });
   });
 });
+
+describe('the tag counters of a merge', () => {
+  it('adds the merged counters to the survivor, guarded by the version read, and carries the uncounted events', async () => {
+    const { mergeTagCountParts } = await import('#functions/lib/dynamo-tag-counts.ts');
+    const survivor = { count: 10, tc: { level: { error: 10 }, user: { 'id:a': 6, 'id:b': 4 } }, te: {}, tcv: 4 };
+    const other = { count: 5, tc: { level: { error: 3, fatal: 1 }, user: { 'id:b': 4 } }, te: {}, tcv: 2, tcFrom: 1 };
+    const parts = mergeTagCountParts(survivor, other, 'm')!;
+    expect(parts.values[':tcAll']).toEqual({ level: { error: 13, fatal: 1 }, user: { 'id:a': 6, 'id:b': 8 } });
+    expect(parts.conditions).toEqual(['tcv = :tcv']);
+    expect(parts.values[':tcv']).toBe(4);
+    // The merged issue had one event before its counters: the survivor's counts now miss that one.
+    expect(parts.values[':tcFrom']).toBe(1);
+    expect(parts.adds).toEqual(['tcv :tcOne']);
+  });
+
+  it('starts the counters of a survivor without any from the merged issue, counting all its own events as uncounted', async () => {
+    const { mergeTagCountParts } = await import('#functions/lib/dynamo-tag-counts.ts');
+    const parts = mergeTagCountParts({ count: 9 }, { count: 2, tc: { level: { error: 2 } }, te: {} }, 'm')!;
+    expect(parts.values[':tcAll']).toEqual({ level: { error: 2 } });
+    expect(parts.values[':tcFrom']).toBe(9);
+    expect(parts.conditions).toEqual(['attribute_not_exists(tc)', '#tcCount = :tcCount']);
+    expect(parts.values[':tcCount']).toBe(9);
+    // Neither counted: nothing to write.
+    expect(mergeTagCountParts({ count: 9 }, { count: 2 }, 'm')).toBeUndefined();
+  });
+});
