@@ -175,7 +175,8 @@ export function readIntake(messageId: string, message: QueueMessage): MessageInt
       if (a) out.attachments.push(a);
       continue;
     }
-    if (item.text === undefined) continue;
+    // Events were parsed (and any invalid one refused) by the grouping step: not parsed again here.
+    if (item.text === undefined || item.type === 'event') continue;
     let raw: unknown;
     try {
       raw = JSON.parse(item.text);

@@ -170,6 +170,14 @@ describe('attachments', () => {
   });
 });
 
+describe('reading a message', () => {
+  it('leaves event items to the grouping step, which parses and validates them: an event adds no side item', () => {
+    const read = readIntake('m', message([json('event', bugEvent({ bug: 'x', eventId: EVENT_ID })), { type: 'event', headers: {}, text: '{not json' }, { type: 'session', headers: {}, text: '{not json' }]));
+    expect(read.outcomes).toEqual([{ outcome: 'invalid', category: 'session', reason: 'invalid_json', quantity: 1 }]);
+    expect([read.attachments, read.feedback, read.sessions, read.aggregates]).toEqual([[], [], [], []]);
+  });
+});
+
 describe('the grouping step recording side items', () => {
   let table: ReturnType<typeof mockTable>;
   beforeEach(() => {
