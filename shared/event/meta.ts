@@ -24,8 +24,13 @@ const MAX_ORIGINAL_VALUE_CHARS = 200;
 export class MetaRecorder {
   readonly root: Record<string, unknown>;
 
-  constructor(existing?: unknown) {
-    this.root = isRecord(existing) ? (structuredClone(existing) as Record<string, unknown>) : {};
+  /**
+   * `owned`: `existing` belongs to an event the caller is rewriting (parsed for it, or its own
+   * copy), so annotations are added to it in place; otherwise it is copied first.
+   */
+  constructor(existing?: unknown, opts: { owned?: boolean } = {}) {
+    if (!isRecord(existing)) this.root = {};
+    else this.root = opts.owned === true ? existing : (structuredClone(existing) as Record<string, unknown>);
   }
 
   /** An invalid value was removed or replaced. */

@@ -87,7 +87,8 @@ export const NORMALIZE_STEPS: ReadonlyArray<readonly [name: string, step: Step]>
 export function normalizeEvent(raw: unknown, ctx: NormalizeContext): NormalizedEvent {
   if (!isRecord(raw)) throw new ProtocolError('event payload is not a JSON object');
   const event: Working = ctx.owned === true ? raw : structuredClone(raw);
-  const meta = new MetaRecorder(event['_meta']);
+  // `event` is the caller's to give or our copy: its `_meta` is annotated where it is, not copied again.
+  const meta = new MetaRecorder(event['_meta'], { owned: true });
   delete event['_meta'];
   const state: StepState = { ctx, meta, received: ctx.receivedAt / 1000 };
   for (const [, step] of NORMALIZE_STEPS) step(event, state);

@@ -81,7 +81,8 @@ function toPath(loc: Loc): Path {
  */
 export function scrubEvent(event: NormalizedEvent, opts: ScrubOptions = {}): NormalizedEvent {
   const out = opts.inPlace === true ? event : structuredClone(event);
-  const meta = new MetaRecorder(out._meta);
+  // `out` is handed over or our copy: its `_meta` is annotated where it is, not copied again.
+  const meta = new MetaRecorder(out._meta, { owned: true });
   const scrubber = new Scrubber(keyRules(opts), opts, meta);
 
   const stacks: Array<[unknown, Path]> = [];
