@@ -1,14 +1,22 @@
 /**
  * Handler CPU per event: the real ingest and grouping Lambda handlers
  * (`functions/ingest.ts`, `functions/group.ts`, middy and adapters included),
- * with every AWS call answered in memory — DynamoDB by {@link FakeTable}, SQS,
- * S3 and SES by fixed answers ({@link answerInMemory}). Run in its own process: the handlers read
- * their configuration when first imported.
+ * bundled as the stack ships them, with every AWS call answered in memory —
+ * DynamoDB by {@link FakeTable}, SQS, S3 and SES by fixed answers
+ * ({@link answerInMemory}). Run in its own process: the handlers read their
+ * configuration when first imported.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { esbuildOptions } from '#cdk/bundling.ts';
+import { REPO_ROOT } from '#cdk/local/stack.ts';
 import { ensureDefaults } from '#shared/api/bootstrap.ts';
 import { createProjectWithKey } from '#shared/api/routes.ts';
 import { ENV, QUEUE } from '#shared/infra.ts';
@@ -88,6 +96,21 @@ async function timed(fn: () => Promise<unknown>): Promise<{ cpu: number; wall: n
   return { cpu: (c.user + c.system) / 1000, wall };
 }
 
+/**
+ * The two handlers bundled with the stack's settings (cdk/bundling.ts), except that npm packages
+ * stay in node_modules: the bundles then use the very SDK classes whose `send` is answered in
+ * memory. Run from the TypeScript sources instead, every closure our code creates would pay the
+ * name-keeping wrapper tsx adds, which the deployed bundle does not have.
+ */
+async function bundleHandlers(dir: string): Promise<{ ingest: string; group: string }> {
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const out = { ingest: join(dir, 'ingest.mjs'), group: join(dir, 'group.mjs') };
+  for (const name of ['ingest', 'group'] as const) {
+    await build({ ...esbuildOptions(name, REPO_ROOT, out[name]), external: [], packages: 'external', sourcemap: false, logLevel: 'silent' });
+  }
+  return { ingest: pathToFileURL(out.ingest).href, group: pathToFileURL(out.group).href };
+}
+
 export async function runCpu(opts: CpuOptions): Promise<CpuScenarioResult[]> {
   Object.assign(process.env, DUMMY_ENV);
   const table = new FakeTable();
@@ -127,10 +150,13 @@ export async function runCpu(opts: CpuOptions): Promise<CpuScenarioResult[]> {
     if (failureLines.length < 5 && String(line).includes('fail')) failureLines.push(String(line));
   };
 
+  const dir = mkdtempSync(join(tmpdir(), 'ferret-cpu-'));
   try {
+    const bundles = await bundleHandlers(dir);
+    type Handler = (event: unknown, context: unknown) => Promise<unknown>;
     const [{ handler: ingestHandler }, { handler: groupHandler }, { DynamoStore }] = await Promise.all([
-      import('#functions/ingest.ts'),
-      import('#functions/group.ts'),
+      import(bundles.ingest) as Promise<{ handler: Handler }>,
+      import(bundles.group) as Promise<{ handler: Handler }>,
       import('#functions/lib/dynamo.ts'),
     ]);
     const ingestContext = lambdaContext('ingest');
@@ -208,6 +234,7 @@ export async function runCpu(opts: CpuOptions): Promise<CpuScenarioResult[]> {
     }
     return results;
   } finally {
+    rmSync(dir, { recursive: true, force: true });
     console.log = log;
     dynamo.restore();
     sqs.restore();
