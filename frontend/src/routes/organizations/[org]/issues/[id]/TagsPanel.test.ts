@@ -22,4 +22,17 @@ describe('TagsPanel', () => {
     expect(screen.getByText('75%')).toBeTruthy();
     expect(screen.queryByRole('button')).toBeNull();
   });
+
+  it('shows the events no shown value accounts for as Other, without a search link', () => {
+    const tags: TagDistribution[] = [
+      { key: 'user', name: 'User', totalValues: 120, topValues: [{ value: 'id:1', count: 40 }, { value: 'id:2', count: 8 }] },
+      { key: 'level', name: 'Level', totalValues: 3, topValues: [{ value: 'error', count: 3 }] },
+    ];
+    render(TagsPanel, { props: { tags, searchHref: () => '#' } });
+    const other = screen.getByText('Other').closest('li')!;
+    expect(other.textContent).toContain('60%');
+    expect(other.getAttribute('title')).toBe('72 events');
+    expect(other.querySelector('a')).toBeNull();
+    expect(screen.getAllByText('Other')).toHaveLength(1);
+  });
 });
