@@ -1,8 +1,10 @@
 /**
  * Wire-compatible AWS servers, started in-process on loopback ports:
  * dynalite (DynamoDB, persisted), local-aws-sqs (SQS), aws-ses-v2-local (SES,
- * with its inbox page) and s3rver (S3, persisted). Resources are created from
- * the same definitions the CDK stack uses (`shared/infra.ts`).
+ * with its inbox page) and s3rver (S3, persisted). They run in a worker thread
+ * of this process (`emulator-servers.ts`), so the handlers and the emulators
+ * use two cores. Resources are created from the same definitions the CDK
+ * stack uses (`shared/infra.ts`).
  */
 import {
   BatchWriteItemCommand,
@@ -17,26 +19,21 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
-import { createSqsServer } from 'local-aws-sqs';
-import * as sesModule from 'aws-ses-v2-local';
-import S3rver from 's3rver';
 import { QUEUE, TABLE } from '#shared/infra.ts';
+import type { EmulatorEndpoints } from './emulator-servers.ts';
+import type { EmulatorsStarted } from './emulator-thread.ts';
+import { awaitStart, closeWorker, startTsWorker } from './thread.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_NAMES = { table: 'ferret', queue: 'ferret-events', dlq: 'ferret-events-dlq', bucket: 'ferret-payloads' } as const;
 
 export interface Emulators {
-  endpoints: { dynamodb: string; sqs: string; ses: string; s3: string };
+  endpoints: EmulatorEndpoints;
   queueUrl: string;
   dlqUrl: string;
   stop(): Promise<void>;
 }
-
-const HOST = '127.0.0.1';
 
 /** A second local stack on the same data directory is refused by this. */
 export class DataDirInUseError extends Error {
@@ -77,20 +74,6 @@ function isAlive(pid: number): boolean {
     // EPERM: the process exists but belongs to someone else.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function listen(server: Server, port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
 }
 
 /**
@@ -172,31 +155,11 @@ export async function startEmulators(dataDir: string, opts: { visibilityTimeoutS
   // The local stack runs on the machine's Node; the Lambda runtime is Node 22.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 
-  const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, updateTableMs: 0, deleteTableMs: 0 }) as Server;
-  const dynamoPort = await listen(dynamo);
-
-  const sqs = await createSqsServer({ port: 0, hostname: HOST, emulateQueueCreationLifecycle: false } as Parameters<typeof createSqsServer>[0]);
-  if (!sqs.listening) await new Promise((r) => sqs.once('listening', r));
-  const sqsPort = (sqs.address() as AddressInfo).port;
-
-  // From ESM, this CommonJS package's server is the `.default` of its exports.
-  type SesServer = (config: { host: string; port: number }) => Promise<Server>;
-  const sesExports = sesModule as unknown as { default: SesServer | { default: SesServer } };
-  const sesServer: SesServer = typeof sesExports.default === 'function' ? sesExports.default : sesExports.default.default;
-  const ses = await sesServer({ host: HOST, port: 0 });
-  if (!ses.listening) await new Promise((r) => ses.once('listening', r));
-  const sesPort = (ses.address() as AddressInfo).port;
-
-  const s3 = new S3rver({ address: HOST, port: 0, silent: true, directory: join(dataDir, 's3') });
-  const s3Address = (await s3.run()) as unknown as { port: number };
-  const s3Port = s3Address.port;
-
-  const endpoints = {
-    dynamodb: `http://${HOST}:${dynamoPort}`,
-    sqs: `http://${HOST}:${sqsPort}`,
-    ses: `http://${HOST}:${sesPort}`,
-    s3: `http://${HOST}:${s3Port}`,
-  };
+  const worker = startTsWorker(new URL('./emulator-thread.ts', import.meta.url), { dataDir });
+  const { endpoints } = await awaitStart<EmulatorsStarted>(worker, 'emulators').catch((e: unknown) => {
+    unlock();
+    throw e;
+  });
 
   // Create the resources (idempotent: the DynamoDB and S3 data persist across restarts).
   const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb });
@@ -237,7 +200,7 @@ export async function startEmulators(dataDir: string, opts: { visibilityTimeoutS
     queueUrl: queue.QueueUrl!,
     dlqUrl: dlq.QueueUrl!,
     async stop() {
-      await Promise.all([close(dynamo), close(sqs), close(ses), s3.close().catch(() => undefined)]);
+      await closeWorker(worker);
       unlock();
     },
   };

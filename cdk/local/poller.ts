@@ -3,13 +3,16 @@
  * gathers a batch up to the batch size or the batching window (the settings
  * the CDK stack uses), invokes the handler, deletes what succeeded and leaves
  * the `batchItemFailures` to reappear after the visibility timeout — and to be
- * moved to the dead-letter queue by the queue's redrive policy.
+ * moved to the dead-letter queue by the queue's redrive policy. Like the
+ * mapping, it scales: a full batch (a backlog) starts another poller, up to the
+ * maximum concurrency; a poller that finds the queue empty stops, down to one.
  */
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { QUEUE } from '#shared/infra.ts';
 import { LOCAL_REGION } from './emulators.ts';
 import { lambdaContext } from './lambda.ts';
+import { awaitStart, closeWorker, startTsWorker, type ThreadMessage } from './thread.ts';
 
 /** SQS returns at most 10 messages per receive. */
 const SQS_MAX_RECEIVE = 10;
@@ -23,24 +26,37 @@ export interface PollerOptions {
   handler: (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse | void>;
   batchSize?: number;
   batchingWindowSeconds?: number;
-  /** Parallel invocations (the mapping's maximum concurrency). */
+  /** Most parallel invocations (the mapping's maximum concurrency; QUEUE.eventSource.maxConcurrency by default). */
   concurrency?: number;
   /** Return failed messages after this many seconds instead of the full visibility timeout (tests). */
   retryDelaySeconds?: number;
   onError?: (error: unknown) => void;
+  /** Called whenever `stats` change (the grouping thread forwards them to the stack). */
+  onStats?: (stats: PollerStats) => void;
+}
+
+export interface PollerStats {
+  invocations: number;
+  records: number;
+  failures: number;
+  /** Pollers running now: one while the queue is idle, up to the maximum concurrency under a backlog. */
+  pollers: number;
+  /** Most pollers (so invocations) running at once so far. */
+  peakConcurrency: number;
 }
 
 export interface Poller {
   stop(): Promise<void>;
   /** Invocations so far, for tests and the benchmark. */
-  readonly stats: { invocations: number; records: number; failures: number };
+  readonly stats: PollerStats;
 }
 
 export function startPoller(opts: PollerOptions): Poller {
   const sqs = new SQSClient({});
   const batchSize = opts.batchSize ?? QUEUE.eventSource.batchSize;
   const windowMs = (opts.batchingWindowSeconds ?? QUEUE.eventSource.maxBatchingWindowSeconds) * 1000;
-  const stats = { invocations: 0, records: 0, failures: 0 };
+  const maxConcurrency = Math.max(1, opts.concurrency ?? QUEUE.eventSource.maxConcurrency);
+  const stats: PollerStats = { invocations: 0, records: 0, failures: 0, pollers: 0, peakConcurrency: 0 };
   let running = true;
   const abort = new AbortController();
 
@@ -88,6 +104,13 @@ export function startPoller(opts: PollerOptions): Poller {
         // backing off while idle, see a message as soon as Lambda's poller would.
         const batch = await receive(batchSize, 0);
         if (batch.length === 0) {
+          // Scale down: the empty queue needs one poller, not many. Counted here, not when the
+          // loop's promise settles, so two pollers finding the queue empty cannot both leave.
+          if (stats.pollers > 1) {
+            stats.pollers--;
+            opts.onStats?.(stats);
+            return;
+          }
           await new Promise((r) => setTimeout(r, idleMs));
           idleMs = Math.min(IDLE_POLL_MAX_MS, Math.round(idleMs * 1.5));
           continue;
@@ -99,6 +122,8 @@ export function startPoller(opts: PollerOptions): Poller {
           if (more.length === 0) await new Promise((r) => setTimeout(r, Math.min(20, Math.max(0, deadline - Date.now()))));
           batch.push(...more);
         }
+        // Scale up: a batch filled before its window closed means messages are waiting.
+        if (batch.length >= batchSize && stats.pollers < maxConcurrency) spawn();
         await invoke(batch);
       } catch (error) {
         if (!running) return;
@@ -112,6 +137,7 @@ export function startPoller(opts: PollerOptions): Poller {
     const records = batch.map(toRecord);
     stats.invocations++;
     stats.records += records.length;
+    opts.onStats?.(stats);
     let failedIds: Set<string>;
     try {
       const res = await opts.handler({ Records: records }, lambdaContext('group'));
@@ -122,6 +148,7 @@ export function startPoller(opts: PollerOptions): Poller {
       failedIds = new Set(records.map((r) => r.messageId));
     }
     stats.failures += failedIds.size;
+    opts.onStats?.(stats);
     const done = records.filter((r) => !failedIds.has(r.messageId));
     for (let i = 0; i < done.length; i += SQS_MAX_RECEIVE) {
       const chunk = done.slice(i, i + SQS_MAX_RECEIVE);
@@ -141,14 +168,44 @@ export function startPoller(opts: PollerOptions): Poller {
     }
   }
 
-  const loops = Array.from({ length: opts.concurrency ?? 2 }, () => loop());
+  const loops = new Set<Promise<void>>();
+  function spawn(): void {
+    stats.pollers++;
+    stats.peakConcurrency = Math.max(stats.peakConcurrency, stats.pollers);
+    opts.onStats?.(stats);
+    const run: Promise<void> = loop().finally(() => loops.delete(run));
+    loops.add(run);
+  }
+  spawn();
   return {
     stats,
     async stop() {
       running = false;
       abort.abort();
-      await Promise.allSettled(loops);
+      while (loops.size > 0) await Promise.allSettled([...loops]);
       sqs.destroy();
     },
+  };
+}
+
+/** What the grouping thread needs: the mapping's settings; the handler is `functions/group.ts`, loaded in the thread. */
+export type PollerThreadOptions = Omit<PollerOptions, 'handler' | 'onError' | 'onStats'>;
+
+/**
+ * The grouping function's event source mapping in a worker thread of its own,
+ * as Lambda runs each function in its own environment: batches are grouped on
+ * another core than the one answering the DSN. The thread's environment is a
+ * copy of this one's, taken now (the handler reads its configuration from it).
+ */
+export async function startPollerThread(opts: PollerThreadOptions): Promise<Poller> {
+  const worker = startTsWorker(new URL('./group-thread.ts', import.meta.url), opts);
+  const stats: PollerStats = { invocations: 0, records: 0, failures: 0, pollers: 0, peakConcurrency: 0 };
+  worker.on('message', (m: ThreadMessage & { stats?: PollerStats }) => {
+    if (m.kind === 'stats' && m.stats) Object.assign(stats, m.stats);
+  });
+  await awaitStart(worker, 'event source mapping');
+  return {
+    stats,
+    stop: () => closeWorker(worker),
   };
 }

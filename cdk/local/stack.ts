@@ -14,7 +14,7 @@ import { DEFAULT_INGEST_API, ENV, type IngestApiKind } from '#shared/infra.ts';
 import { LOCAL_NAMES, startEmulators, type Emulators } from './emulators.ts';
 import { startFront } from './front.ts';
 import { lambdaContext } from './lambda.ts';
-import { startPoller, type Poller } from './poller.ts';
+import { startPollerThread, type Poller, type PollerThreadOptions } from './poller.ts';
 
 export interface LocalStackOptions {
   dataDir?: string;
@@ -96,10 +96,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   // Imported only now: the handlers read their configuration at module load, like a Lambda cold start.
-  const [ingestModule, apiModule, groupModule, authorizerModule, dynamoModule, membersModule] = await Promise.all([
+  // The grouping handler is loaded by its own thread (`startPollerThread`).
+  const [ingestModule, apiModule, authorizerModule, dynamoModule, membersModule] = await Promise.all([
     import('#functions/ingest.ts'),
     import('#functions/api.ts'),
-    import('#functions/group.ts'),
     import('#functions/authorizer.ts'),
     import('#functions/lib/dynamo.ts'),
     import('#functions/lib/dynamo-members.ts'),
@@ -118,16 +118,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sqs = new SQSClient({});
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
   sqs.destroy();
-  const pollerOpts: Parameters<typeof startPoller>[0] = {
-    queueUrl: emulators.queueUrl,
-    queueArn,
-    handler: groupModule.handler as never,
-    onError: (e) => console.error('event source mapping:', e),
-  };
+  const pollerOpts: PollerThreadOptions = { queueUrl: emulators.queueUrl, queueArn };
   if (options.batchingWindowSeconds !== undefined) pollerOpts.batchingWindowSeconds = options.batchingWindowSeconds;
   if (options.retryDelaySeconds !== undefined) pollerOpts.retryDelaySeconds = options.retryDelaySeconds;
   if (options.concurrency !== undefined) pollerOpts.concurrency = options.concurrency;
-  const poller = startPoller(pollerOpts);
+  const poller = await startPollerThread(pollerOpts);
 
   const dsn = dsnFor(url, { publicKey: installation.publicKey, projectId: installation.projectId, label: '', isActive: true, dateCreated: '' });
   const sesInboxUrl = `${emulators.endpoints.ses}/`;

@@ -71,7 +71,8 @@ interface PreparedEvent {
   groupedBy: string;
 }
 
-const CONFIG_CACHE_MS = 5_000;
+/** How long a grouping container keeps a project's configuration (project, keys, rules, members) before reading it again. */
+export const CONFIG_CACHE_MS = 5_000;
 
 export function createGrouper(deps: GroupDeps) {
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));

@@ -10,6 +10,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSCli
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import { CONFIG_CACHE_MS } from '#shared/pipeline/group.ts';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { EVENTS_STORED_PER_HOUR } from '#shared/pipeline/ledger.ts';
@@ -113,6 +114,9 @@ describe('the issue lifecycle', () => {
       frequencyMinutes: 5,
     });
     expect(rule.status).toBe(201);
+    // The grouping step reads a project's rules through a cache: events of the last few seconds
+    // may have loaded them just before the rule existed. The rule applies once that entry expires.
+    await new Promise((r) => setTimeout(r, CONFIG_CACHE_MS));
     await send(bugEvent({ bug: 'sleeper' }));
     const issue = await issueWithCount('sleeper', 1);
     await apiSend(stack, 'PUT', `/organizations/ferret/issues/${issue.id}/`, { status: 'ignored', statusDetails: { ignoreCount: 3 } });

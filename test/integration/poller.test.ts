@@ -1,0 +1,86 @@
+/**
+ * The local event source mapping scales like Lambda's: a backlog starts more
+ * pollers, never more than the maximum concurrency, and an empty queue brings
+ * them back to one. Runs on the real SQS emulator.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulators, type Emulators } from '#cdk/local/emulators.ts';
+import { startPoller } from '#cdk/local/poller.ts';
+import { QUEUE } from '#shared/infra.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+let emulators: Emulators;
+let dataDir: string;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ferret-poller-'));
+  emulators = await startEmulators(dataDir);
+  sqs = new SQSClient({ endpoint: emulators.endpoints.sqs });
+});
+
+afterAll(async () => {
+  sqs?.destroy();
+  await emulators?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function enqueue(bodies: string[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const chunk = bodies.slice(i, i + 10);
+    const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: emulators.queueUrl, Entries: chunk.map((b, j) => ({ Id: String(j), MessageBody: b })) }));
+    expect(out.Failed ?? []).toEqual([]);
+  }
+}
+
+describe('the local event source mapping', () => {
+  it('runs batches of a backlog concurrently up to the maximum concurrency, then scales back to one poller', async () => {
+    const maxConcurrency = 3;
+    const batchSize = QUEUE.eventSource.batchSize;
+    const bodies = Array.from({ length: batchSize * 2 * maxConcurrency }, (_, i) => `m${i}`);
+    await enqueue(bodies);
+
+    const seen = new Map<string, number>();
+    let active = 0;
+    let peak = 0;
+    // The first invocations wait until the maximum is running at once: a mapping that never
+    // scaled up would leave them waiting, and the test would time out.
+    let release!: () => void;
+    const allRunning = new Promise<void>((r) => (release = r));
+    const poller = startPoller({
+      queueUrl: emulators.queueUrl,
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:ferret-events',
+      concurrency: maxConcurrency,
+      // A window longer than any fill of a backlog: every batch is a full one, however busy the machine.
+      batchingWindowSeconds: 30,
+      handler: async (event: SQSEvent) => {
+        active++;
+        peak = Math.max(peak, active);
+        if (active === maxConcurrency) release();
+        await allRunning;
+        for (const r of event.Records) seen.set(r.body, (seen.get(r.body) ?? 0) + 1);
+        active--;
+        return { batchItemFailures: [] };
+      },
+    });
+    try {
+      await waitFor(() => seen.size === bodies.length, 'every message to be handled', 60_000);
+      expect(peak).toBe(maxConcurrency);
+      expect(poller.stats.peakConcurrency).toBe(maxConcurrency);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      // Every batch was as large as the configured batch size: the backlog filled them.
+      expect(poller.stats.invocations).toBe(bodies.length / batchSize);
+      await waitFor(() => poller.stats.pollers === 1, 'the pollers to scale back to one', 30_000);
+      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+      expect(Number(attrs.Attributes?.['ApproximateNumberOfMessages'])).toBe(0);
+      expect(Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'])).toBe(0);
+    } finally {
+      await poller.stop();
+    }
+  });
+});
