@@ -4,7 +4,9 @@
  * bookkeeping that proves no event was lost (issue counts, queue, DLQ).
  */
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { loadavg } from 'node:os';
 import type { LocalStack } from '#cdk/local/stack.ts';
+import { nextMessage, startTsWorker, type StartFailed } from '#cdk/local/thread.ts';
 import { apiGet } from '../helpers/api.ts';
 import { pick, sdkRequest, type Endpoint, type MixName, type PayloadKind } from './workloads.ts';
 
@@ -41,7 +43,24 @@ export interface LoadRun {
   stoppedByTime: boolean;
 }
 
+/**
+ * Posts the load from a worker thread of its own: the SDKs' side of the wire
+ * (building, gzipping and posting bodies) is not run on the thread that
+ * answers them, as it would not be on a real deployment.
+ */
 export async function generateLoad(opts: LoadOptions): Promise<LoadRun> {
+  const worker = startTsWorker(new URL('./load-thread.ts', import.meta.url), opts);
+  try {
+    const out = await nextMessage<{ kind: 'done'; run: LoadRun } | StartFailed>(worker, ['done', 'failed']);
+    if (out.kind === 'failed') throw new Error(`load generator failed: ${out.message}`);
+    return out.run;
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** The load itself, on the calling thread. */
+export async function postLoad(opts: LoadOptions): Promise<LoadRun> {
   const sent: SentEvent[] = [];
   const startedAt = Date.now();
   const deadline = startedAt + opts.timeLimitMs;
@@ -119,7 +138,7 @@ export async function deadLetters(dlqUrl: string): Promise<{ count: number; reas
   }
 }
 
-/** Samples the process's resident set size until stopped. */
+/** Samples the process's resident set size (all its threads) until stopped. */
 export function sampleRss(intervalMs = 250): { stop(): { baselineBytes: number; peakBytes: number } } {
   const baselineBytes = process.memoryUsage().rss;
   let peakBytes = baselineBytes;
@@ -131,6 +150,28 @@ export function sampleRss(intervalMs = 250): { stop(): { baselineBytes: number; 
       clearInterval(timer);
       peakBytes = Math.max(peakBytes, process.memoryUsage().rss);
       return { baselineBytes, peakBytes };
+    },
+  };
+}
+
+/**
+ * The process's CPU time (every thread: handlers, emulators, load generator)
+ * and the machine's 1-minute load average until stopped. On a shared machine
+ * the CPU time per event is the steadier figure; the load average says how
+ * much of the machine was someone else's.
+ */
+export function sampleCpu(intervalMs = 1000): { stop(): { cpuMs: number; loadAverageStart: number; loadAveragePeak: number } } {
+  const start = process.cpuUsage();
+  const loadAverageStart = loadavg()[0]!;
+  let loadAveragePeak = loadAverageStart;
+  const timer = setInterval(() => {
+    loadAveragePeak = Math.max(loadAveragePeak, loadavg()[0]!);
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const used = process.cpuUsage(start);
+      return { cpuMs: (used.user + used.system) / 1000, loadAverageStart, loadAveragePeak: Math.max(loadAveragePeak, loadavg()[0]!) };
     },
   };
 }

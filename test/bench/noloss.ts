@@ -4,14 +4,15 @@
  * dozen bugs; afterwards every accepted event must be on its bug's issue or in
  * the dead-letter queue with its reason, no issue may hold more events than
  * were posted for its bug, and the process's memory must stay bounded. The
- * whole local stack lives in this process, so its resident set is the figure.
+ * whole local stack lives in this process (its threads: handlers, grouping,
+ * emulators, load generator), so its resident set is the figure.
  * `test/integration/load.test.ts` is the same proof at a CI size in `npm test`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '#cdk/local/stack.ts';
-import { deadLetters, generateLoad, issuesTagged, sampleRss } from './load.ts';
+import { deadLetters, generateLoad, issuesTagged, sampleCpu, sampleRss } from './load.ts';
 import { distribution, type Distribution } from './stats.ts';
 
 export interface NoLossOptions {
@@ -38,6 +39,13 @@ export interface NoLossResult {
   drained: boolean;
   rssBaselineBytes: number;
   rssPeakBytes: number;
+  /** CPU time of the whole process (every thread) from the first POST until drained, per accepted event. */
+  cpuMsPerEvent: number;
+  /** The machine's 1-minute load average when the load started, and its highest value during the run. */
+  loadAverageStart: number;
+  loadAveragePeak: number;
+  /** Most grouping invocations running at once (the event source mapping's scaling). */
+  peakConcurrency: number;
 }
 
 const POLL_MS = 2000;
@@ -48,6 +56,7 @@ export async function runNoLoss(opts: NoLossOptions): Promise<NoLossResult> {
   try {
     const tag = `noloss${Date.now().toString(36)}`;
     const rss = sampleRss();
+    const cpu = sampleCpu();
     const run = await generateLoad({
       url: stack.url,
       endpoint: { projectId: stack.installation.projectId, publicKey: stack.installation.publicKey },
@@ -78,6 +87,7 @@ export async function runNoLoss(opts: NoLossOptions): Promise<NoLossResult> {
     }
     const doneAt = Date.now();
     const { peakBytes, baselineBytes } = rss.stop();
+    const { cpuMs, loadAverageStart, loadAveragePeak } = cpu.stop();
 
     const counted = issues.reduce((a, i) => a + i.count, 0);
     const byBug = new Map<number, number>();
@@ -108,6 +118,10 @@ export async function runNoLoss(opts: NoLossOptions): Promise<NoLossResult> {
       drained,
       rssBaselineBytes: baselineBytes,
       rssPeakBytes: peakBytes,
+      cpuMsPerEvent: cpuMs / Math.max(1, accepted.length),
+      loadAverageStart,
+      loadAveragePeak,
+      peakConcurrency: stack.poller.stats.peakConcurrency,
     };
   } finally {
     await stack.stop();

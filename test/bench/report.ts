@@ -248,8 +248,27 @@ export function render(r: BenchResults): string {
     out.push(
       table(
         `No loss under load on the local stack: ${l.posted.toLocaleString('en-US')} events posted concurrently over ${l.bugs} bugs`,
-        ['accepted', 'counted', 'DLQ', 'lost', 'counted twice', 'issues', 'drained', 'ingest ev/s', 'processed ev/s', 'ingest p50 ms', 'ingest p99 ms', 'RSS baseline', 'RSS peak'],
-        [[l.accepted, l.counted, l.deadLettered, l.lost, l.countedTwice, l.issues, l.drained ? 'yes' : 'NO', l.ingestEventsPerSecond, l.processedEventsPerSecond, l.ingestMs.median, l.ingestMs.p99, `${round(l.rssBaselineBytes / 2 ** 20)} MiB`, `${round(l.rssPeakBytes / 2 ** 20)} MiB`]],
+        ['accepted', 'counted', 'DLQ', 'lost', 'counted twice', 'issues', 'drained', 'ingest ev/s', 'processed ev/s', 'ingest p50 ms', 'ingest p99 ms', 'RSS baseline', 'RSS peak', 'CPU ms/event', 'grouping concurrency', 'load avg start/peak'],
+        [
+          [
+            l.accepted,
+            l.counted,
+            l.deadLettered,
+            l.lost,
+            l.countedTwice,
+            l.issues,
+            l.drained ? 'yes' : 'NO',
+            l.ingestEventsPerSecond,
+            l.processedEventsPerSecond,
+            l.ingestMs.median,
+            l.ingestMs.p99,
+            `${round(l.rssBaselineBytes / 2 ** 20)} MiB`,
+            `${round(l.rssPeakBytes / 2 ** 20)} MiB`,
+            l.cpuMsPerEvent,
+            l.peakConcurrency,
+            `${round(l.loadAverageStart)}/${round(l.loadAveragePeak)}`,
+          ],
+        ],
       ),
     );
   }

@@ -130,6 +130,9 @@ describe('npm run bench -- --smoke', () => {
     expect(l.lost).toBe(0);
     expect(l.countedTwice).toBe(0);
     expect(l.rssPeakBytes).toBeGreaterThanOrEqual(l.rssBaselineBytes);
+    expect(l.cpuMsPerEvent).toBeGreaterThan(0);
+    expect(l.peakConcurrency).toBeGreaterThanOrEqual(1);
+    expect(l.loadAveragePeak).toBeGreaterThanOrEqual(l.loadAverageStart);
   });
 
   it('times the issue list of a seeded project, one page per request', () => {
