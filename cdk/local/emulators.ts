@@ -93,6 +93,7 @@ async function addMissingIndexes(ddb: DynamoDBClient, present: string[]): Promis
   await ddb.send(new DeleteTableCommand({ TableName: LOCAL_NAMES.table }));
   await tableGone(ddb, LOCAL_NAMES.table);
   await ddb.send(new CreateTableCommand(tableInput(LOCAL_NAMES.table)));
+  await tableActive(ddb, LOCAL_NAMES.table);
   for (let i = 0; i < items.length; i += 25) {
     let pending: Array<{ PutRequest: { Item: Record<string, AttributeValue> } }> | undefined = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     while (pending && pending.length > 0) {
@@ -100,6 +101,22 @@ async function addMissingIndexes(ddb: DynamoDBClient, present: string[]): Promis
       pending = out.UnprocessedItems?.[LOCAL_NAMES.table] as typeof pending;
     }
   }
+}
+
+/**
+ * dynalite makes a table ACTIVE just after answering CreateTable (even with createTableMs 0), and
+ * refuses writes until then; in its own thread, the next request can arrive first.
+ */
+async function tableActive(ddb: DynamoDBClient, name: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const status = await ddb.send(new DescribeTableCommand({ TableName: name })).then(
+      (out) => out.Table?.TableStatus,
+      () => undefined,
+    );
+    if (status === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`table ${name} did not become active`);
 }
 
 /** dynalite deletes a table just after answering DeleteTable (even with deleteTableMs 0). */
@@ -167,8 +184,12 @@ export async function startEmulators(dataDir: string, opts: { visibilityTimeoutS
     (out) => out.Table,
     () => undefined,
   );
-  if (!existing) await ddb.send(new CreateTableCommand(tableInput(LOCAL_NAMES.table)));
-  else await addMissingIndexes(ddb, (existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? ''));
+  if (!existing) {
+    await ddb.send(new CreateTableCommand(tableInput(LOCAL_NAMES.table)));
+    await tableActive(ddb, LOCAL_NAMES.table);
+  } else {
+    await addMissingIndexes(ddb, (existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName ?? ''));
+  }
   ddb.destroy();
 
   const s3c = new S3Client({ endpoint: endpoints.s3, forcePathStyle: true });
