@@ -196,6 +196,14 @@ export function render(r: BenchResults): string {
         r.resources.map((x) => [mixName(x), x.batchSize, ...kinds.map((k) => x.dynamoWriteUnitsByKind?.[k] ?? 0)]),
       ),
     );
+    const indexes = [...new Set(r.resources.flatMap((x) => Object.keys(x.dynamoIndexWriteUnitsByIndex ?? {})))].sort();
+    out.push(
+      table(
+        'DynamoDB index write units per event by index (gsi4, gsi5: the events and users orders)',
+        ['mix', 'batch', ...indexes],
+        r.resources.map((x) => [mixName(x), x.batchSize, ...indexes.map((k) => x.dynamoIndexWriteUnitsByIndex?.[k] ?? 0)]),
+      ),
+    );
     const mixed = mixedCost(r.resources, QUEUE.eventSource.batchSize);
     const quiet = mixedCost(r.resources, 1);
     if (mixed) {

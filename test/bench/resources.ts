@@ -62,6 +62,8 @@ export interface ResourceRun {
   dynamoCalls: Record<string, number>;
   /** Write units per event (table and index) by item kind: the key prefix (EVENT, ISSUE, APPLY, USER, …). */
   dynamoWriteUnitsByKind: Record<string, number>;
+  /** Of `dynamoIndexWriteUnits`: per index (gsi1…), what each index's entries cost per event. */
+  dynamoIndexWriteUnitsByIndex: Record<string, number>;
   cost: { http: CostPerMillion; rest: CostPerMillion };
 }
 
@@ -71,14 +73,14 @@ const bump = (c: Counter, k: string, n = 1) => {
 };
 
 interface Meter {
-  dynamo: { read: number; write: number; index: number; conditionalFailures: number; calls: Counter; byKind: Counter };
+  dynamo: { read: number; write: number; index: number; conditionalFailures: number; calls: Counter; byKind: Counter; byIndex: Counter };
   sqs: { requests: number; calls: Counter };
   s3: { puts: number; gets: number };
   emails: number;
 }
 
 function newMeter(): Meter {
-  return { dynamo: { read: 0, write: 0, index: 0, conditionalFailures: 0, calls: {}, byKind: {} }, sqs: { requests: 0, calls: {} }, s3: { puts: 0, gets: 0 }, emails: 0 };
+  return { dynamo: { read: 0, write: 0, index: 0, conditionalFailures: 0, calls: {}, byKind: {}, byIndex: {} }, sqs: { requests: 0, calls: {} }, s3: { puts: 0, gets: 0 }, emails: 0 };
 }
 
 type AnyStack = MiddlewareStack<any, any>;
@@ -103,9 +105,10 @@ const INDEX_ENTRY_OVERHEAD_BYTES = 100;
  * (KEYS_ONLY: the table and index keys, plus 100 bytes), rounded up per KB.
  * dynalite reports the table's units only.
  */
-export function indexWriteUnits(before: Record<string, AttributeValue> | undefined, after: Record<string, AttributeValue> | undefined): number {
+export function indexWriteUnits(before: Record<string, AttributeValue> | undefined, after: Record<string, AttributeValue> | undefined, byIndex?: Counter): number {
   let units = 0;
   for (const index of TABLE.indexes) {
+    const start = units;
     const entry = (item: Record<string, AttributeValue> | undefined) => {
       if (!item || item[index.partitionKey] === undefined || item[index.sortKey] === undefined) return undefined;
       if (index.projection === 'ALL') return item;
@@ -121,6 +124,7 @@ export function indexWriteUnits(before: Record<string, AttributeValue> | undefin
     else if (!now) units += size(old);
     else if (JSON.stringify([old[index.partitionKey], old[index.sortKey]]) !== JSON.stringify([now[index.partitionKey], now[index.sortKey]])) units += size(old) + size(now);
     else if (JSON.stringify(old) !== JSON.stringify(now)) units += Math.max(size(old), size(now));
+    if (byIndex && units > start) bump(byIndex, index.name, units - start);
   }
   return units;
 }
@@ -151,7 +155,7 @@ function meterDynamo(stack: AnyStack, meter: Meter, raw: DynamoDBClient) {
         const u = units((out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
         if (READS.has(command)) meter.dynamo.read += u;
         else if (Key) {
-          const index = indexWriteUnits(before, await read(Key));
+          const index = indexWriteUnits(before, await read(Key), meter.dynamo.byIndex);
           meter.dynamo.write += u + index;
           meter.dynamo.index += index;
           bump(meter.dynamo.byKind, itemKind(Key), u + index);
@@ -355,6 +359,7 @@ export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]
         dynamoConditionalFailures: meter.dynamo.conditionalFailures / n,
         dynamoCalls: perEvent(meter.dynamo.calls),
         dynamoWriteUnitsByKind: perEvent(meter.dynamo.byKind),
+        dynamoIndexWriteUnitsByIndex: perEvent(meter.dynamo.byIndex),
         cost: { http: costPerMillion(usage, 'http'), rest: costPerMillion(usage, 'rest') },
       });
     }
