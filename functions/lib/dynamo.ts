@@ -15,7 +15,8 @@
  *                                          gsi3: the same partition / firstSeen#id, gsi4 / gsi5: the same
  *                                          partition / count bucket#id, user count bucket#id; see "issue lists"), with the
  *                                          ledger: `applied` {token: {kind, count}}, `fence` (ms),
- *                                          `hours` {hour: n} for open hours, `mergedInto`, `mergedIds`
+ *                                          `hours` {hour: n} for open hours, `mergedInto`, `mergedIds`; tag
+ *                                          counters `tc`, `te`, `tcFrom`, `tcv` (dynamo-tag-counts.ts)
  *   ISSUE#{id} / HOUR#{yyyy-mm-ddThh}      hourly event count of a closed hour (TTL)
  *   ISSUE#{id} / MIN#{epochMinute}         minute count for frequency alerts (TTL)
  *   ISSUE#{id} / USER#{user}               user claim on the issue (token)
