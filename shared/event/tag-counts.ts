@@ -63,6 +63,8 @@ export function errorName(key: string, value: string): string {
 
 /** The value as counted: cut to `MAX_COUNTED_VALUE_CHARS` characters (code points), `…` marking the cut. */
 export function countedValue(value: string): string {
+  // UTF-16 length bounds the code points: short values (nearly all) are never split into characters.
+  if (value.length <= MAX_COUNTED_VALUE_CHARS) return value;
   const chars = [...value];
   return chars.length > MAX_COUNTED_VALUE_CHARS ? `${chars.slice(0, MAX_COUNTED_VALUE_CHARS - 1).join('')}…` : value;
 }
