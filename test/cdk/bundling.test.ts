@@ -3,12 +3,13 @@
  * (cdk/bundling.ts): the ingest bundle leaves out the adapters it does not use,
  * and what is left to the runtime's SDK is only ever imported on first use.
  */
+import { spawnSync } from 'node:child_process';
 import { build, type Metafile } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptions } from '#cdk/bundling.ts';
+import { BUNDLE, esbuildOptions } from '#cdk/bundling.ts';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
 import { FUNCTIONS, SDK_FROM_RUNTIME } from '#shared/infra.ts';
 import { INGEST_BUNDLE_TARGET_BYTES } from '../bench/coldstart.ts';
@@ -67,4 +68,36 @@ describe('function bundles', () => {
       expect(inputs(name).filter((p) => p.includes('@smithy/core/dist-es/submodules/event-streams/')), name).toEqual([]);
     }
   });
+
+  it('finds credentials in the environment, as on Lambda, without loading anything from the runtime', async () => {
+    // The clients bundled with the stack's settings, run where no SDK package can be found.
+    const probe = join(dir, 'credentials-probe.mjs');
+    await build({
+      stdin: {
+        contents: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { SQSClient } from '@aws-sdk/client-sqs';
+          const ids = []; for (const c of [new DynamoDBClient({ region: 'us-east-1' }), new SQSClient({ region: 'us-east-1' })]) ids.push((await c.config.credentials()).accessKeyId);
+          process.stdout.write(JSON.stringify(ids));`,
+        resolveDir: REPO_ROOT,
+        loader: 'js',
+      },
+      bundle: true,
+      platform: BUNDLE.platform,
+      format: BUNDLE.format,
+      target: BUNDLE.target,
+      mainFields: [...BUNDLE.mainFields],
+      minify: BUNDLE.minify,
+      external: [...BUNDLE.external],
+      banner: { js: BUNDLE.banner },
+      outfile: probe,
+      logLevel: 'silent',
+    });
+    const env = { PATH: process.env['PATH'] ?? '', HOME: dir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const onLambda = spawnSync(process.execPath, [probe], { cwd: dir, env: { ...env, AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' }, encoding: 'utf8' });
+    expect(onLambda.stderr).toBe('');
+    expect(JSON.parse(onLambda.stdout)).toEqual(['AKIDFROMENV', 'AKIDFROMENV']);
+    // Without them the chain goes on to the links left to the runtime's SDK (absent here).
+    const elsewhere = spawnSync(process.execPath, [probe], { cwd: dir, env, encoding: 'utf8' });
+    expect(elsewhere.status).not.toBe(0);
+    expect(elsewhere.stderr).toMatch(/Cannot find package '@aws-sdk\/credential-provider-/);
+  }, 60_000);
 });
