@@ -14,6 +14,25 @@ import type { NormalizedEvent } from '../model.ts';
 /** Longer headers are junk or attacks; Relay caps header values too. */
 const MAX_USER_AGENT_CHARS = 1024;
 
+/**
+ * Parsed headers, by header. An application's users send a few hundred distinct
+ * User-Agents at most, over and over, and a parse runs bowser's whole rule list
+ * (about a tenth of the grouping step's CPU for a browser event). Bounded: a
+ * flood of distinct headers starts the cache over.
+ */
+const MAX_USER_AGENTS_REMEMBERED = 1000;
+const parsedUserAgents = new Map<string, Bowser.Parser.ParsedResult>();
+
+function parseUserAgent(ua: string): Bowser.Parser.ParsedResult {
+  let parsed = parsedUserAgents.get(ua);
+  if (parsed === undefined) {
+    parsed = Bowser.parse(ua);
+    if (parsedUserAgents.size >= MAX_USER_AGENTS_REMEMBERED) parsedUserAgents.clear();
+    parsedUserAgents.set(ua, parsed);
+  }
+  return parsed;
+}
+
 function userAgentOf(event: NormalizedEvent): string | undefined {
   const headers = event.request?.headers;
   if (!headers) return undefined;
@@ -32,7 +51,7 @@ function compact(o: Record<string, string | undefined>): Record<string, string> 
 export function inferUserAgentContexts(event: NormalizedEvent): void {
   const ua = userAgentOf(event);
   if (!ua) return;
-  const parsed = Bowser.parse(ua);
+  const parsed = parseUserAgent(ua);
   const contexts: Record<string, Record<string, unknown>> = { ...(event.contexts ?? {}) };
   const hasType = (type: string) => Object.entries(contexts).some(([alias, c]) => (typeof c['type'] === 'string' ? c['type'] : alias) === type);
   let changed = false;

@@ -115,6 +115,17 @@ describe('tags derived from event fields', () => {
     expect(e.contexts?.['client_os']).toMatchObject({ type: 'os', name: 'Windows' });
     expect(Object.fromEntries(e.tags)).toMatchObject({ os: 'Linux', browser: 'Own 1', 'client_os.name': 'Windows' });
   });
+
+  it('reads each User-Agent alike however often and in whatever order it comes (parses are remembered per header)', () => {
+    const firefox = (v: number) => `Mozilla/5.0 (X11; Linux x86_64; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`;
+    const browserOf = (ua: string) => norm({ platform: 'javascript', request: { headers: { 'User-Agent': ua } } }).contexts?.['browser'];
+    const first = browserOf(firefox(100));
+    expect(first).toEqual({ type: 'browser', name: 'Firefox', version: '100.0' });
+    // More distinct headers than are remembered, then the first again, and a repeat.
+    for (let v = 1; v <= 1100; v++) expect(browserOf(firefox(v))).toEqual({ type: 'browser', name: 'Firefox', version: `${v}.0` });
+    expect(browserOf(firefox(100))).toEqual(first);
+    expect(browserOf(firefox(100))).not.toBe(browserOf(firefox(100)));
+  });
 });
 
 describe('tag values an issue indexes', () => {
