@@ -175,3 +175,29 @@ export function sampleCpu(intervalMs = 1000): { stop(): { cpuMs: number; loadAve
     },
   };
 }
+
+/** The deepest the event queue got (waiting and in flight), sampled until stopped: the backlog the SQS emulator held in memory. */
+export function sampleQueueDepth(queueUrl: string, intervalMs = 2000): { stop(): Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too (SQS does not):
+        // that figure alone is every message the emulator holds.
+        const { visible } = await queueDepth(queueUrl);
+        peak = Math.max(peak, visible);
+      } catch {
+        // Sampled again on the next tick.
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return peak;
+    },
+  };
+}

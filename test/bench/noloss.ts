@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '#cdk/local/stack.ts';
-import { deadLetters, generateLoad, issuesTagged, sampleCpu, sampleRss } from './load.ts';
+import { deadLetters, generateLoad, issuesTagged, sampleCpu, sampleQueueDepth, sampleRss } from './load.ts';
 import { distribution, type Distribution } from './stats.ts';
 
 export interface NoLossOptions {
@@ -46,6 +46,8 @@ export interface NoLossResult {
   loadAveragePeak: number;
   /** Most grouping invocations running at once (the event source mapping's scaling). */
   peakConcurrency: number;
+  /** The deepest the event queue got: accepted events waiting to be grouped, held by the SQS emulator in this process. */
+  peakQueueDepth: number;
 }
 
 const POLL_MS = 2000;
@@ -57,6 +59,7 @@ export async function runNoLoss(opts: NoLossOptions): Promise<NoLossResult> {
     const tag = `noloss${Date.now().toString(36)}`;
     const rss = sampleRss();
     const cpu = sampleCpu();
+    const depth = sampleQueueDepth(stack.emulators.queueUrl);
     const run = await generateLoad({
       url: stack.url,
       endpoint: { projectId: stack.installation.projectId, publicKey: stack.installation.publicKey },
@@ -88,6 +91,7 @@ export async function runNoLoss(opts: NoLossOptions): Promise<NoLossResult> {
     const doneAt = Date.now();
     const { peakBytes, baselineBytes } = rss.stop();
     const { cpuMs, loadAverageStart, loadAveragePeak } = cpu.stop();
+    const peakQueueDepth = await depth.stop();
 
     const counted = issues.reduce((a, i) => a + i.count, 0);
     const byBug = new Map<number, number>();
@@ -122,6 +126,7 @@ export async function runNoLoss(opts: NoLossOptions): Promise<NoLossResult> {
       loadAverageStart,
       loadAveragePeak,
       peakConcurrency: stack.poller.stats.peakConcurrency,
+      peakQueueDepth,
     };
   } finally {
     await stack.stop();

@@ -256,7 +256,7 @@ export function render(r: BenchResults): string {
     out.push(
       table(
         `No loss under load on the local stack: ${l.posted.toLocaleString('en-US')} events posted concurrently over ${l.bugs} bugs`,
-        ['accepted', 'counted', 'DLQ', 'lost', 'counted twice', 'issues', 'drained', 'ingest ev/s', 'processed ev/s', 'ingest p50 ms', 'ingest p99 ms', 'RSS baseline', 'RSS peak', 'CPU ms/event', 'grouping concurrency', 'load avg start/peak'],
+        ['accepted', 'counted', 'DLQ', 'lost', 'counted twice', 'issues', 'drained', 'ingest ev/s', 'processed ev/s', 'ingest p50 ms', 'ingest p99 ms', 'RSS baseline', 'RSS peak', 'CPU ms/event', 'grouping concurrency', 'peak queue depth', 'load avg start/peak'],
         [
           [
             l.accepted,
@@ -274,6 +274,7 @@ export function render(r: BenchResults): string {
             `${round(l.rssPeakBytes / 2 ** 20)} MiB`,
             l.cpuMsPerEvent,
             l.peakConcurrency,
+            l.peakQueueDepth,
             `${round(l.loadAverageStart)}/${round(l.loadAveragePeak)}`,
           ],
         ],

@@ -132,6 +132,7 @@ describe('npm run bench -- --smoke', () => {
     expect(l.rssPeakBytes).toBeGreaterThanOrEqual(l.rssBaselineBytes);
     expect(l.cpuMsPerEvent).toBeGreaterThan(0);
     expect(l.peakConcurrency).toBeGreaterThanOrEqual(1);
+    expect(l.peakQueueDepth).toBeLessThanOrEqual(l.accepted);
     expect(l.loadAveragePeak).toBeGreaterThanOrEqual(l.loadAverageStart);
   });
 
