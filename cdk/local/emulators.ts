@@ -105,9 +105,10 @@ async function addMissingIndexes(ddb: DynamoDBClient, present: string[]): Promis
 
 /**
  * dynalite makes a table ACTIVE just after answering CreateTable (even with createTableMs 0), and
- * refuses writes until then; in its own thread, the next request can arrive first.
+ * refuses writes until then, as DynamoDB does; with dynalite in its own thread, the next request
+ * can arrive first. Whatever creates a table waits for this before writing to it.
  */
-async function tableActive(ddb: DynamoDBClient, name: string): Promise<void> {
+export async function tableActive(ddb: DynamoDBClient, name: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const status = await ddb.send(new DescribeTableCommand({ TableName: name })).then(
       (out) => out.Table?.TableStatus,

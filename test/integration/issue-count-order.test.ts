@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_NAMES, startEmulators, tableGone, tableInput, type Emulators } from '#cdk/local/emulators.ts';
+import { LOCAL_NAMES, startEmulators, tableActive, tableGone, tableInput, type Emulators } from '#cdk/local/emulators.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { countSortKey } from '#shared/api/count-order.ts';
 import type { Issue, IssueStatus, Level } from '#shared/model.ts';
@@ -242,6 +242,7 @@ describe('a local data directory written before the count indexes', () => {
       await client.send(new DeleteTableCommand({ TableName: LOCAL_NAMES.table }));
       await tableGone(client, LOCAL_NAMES.table);
       await client.send(new CreateTableCommand(old));
+      await tableActive(client, LOCAL_NAMES.table);
       const oldStore = new DynamoStore(LOCAL_NAMES.table, client);
       await oldStore.createIssue({ ...issueAt(5), projectId: '99' });
       await oldStore.doc.send(new UpdateCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `ISSUE#${FIRST_ID + 5}`, sk: 'ISSUE' }, UpdateExpression: 'REMOVE gsi4sk, gsi5sk' }));
