@@ -73,15 +73,31 @@ export function nextMessage<M extends ThreadMessage>(worker: Worker, kind: strin
 }
 
 /** Waits for the thread's `started` (or `failed`) message; a failed start ends the thread and throws. */
-export async function awaitStart<M extends ThreadMessage>(worker: Worker, what: string): Promise<M> {
+/**
+ * A started thread that ends without being closed (an uncaught error in it):
+ * by default the error is thrown in this thread, so the process ends as it did
+ * when everything ran on one thread, instead of accepting events that nothing
+ * groups any more.
+ */
+export type ThreadDeath = (error: Error) => void;
+const rethrow: ThreadDeath = (error) => {
+  throw error;
+};
+
+/** Waits for the thread's `started` (or `failed`) message; a failed start ends the thread and throws. */
+export async function awaitStart<M extends ThreadMessage>(worker: Worker, what: string, onDeath: ThreadDeath = rethrow): Promise<M> {
   const first = await nextMessage<M | StartFailed>(worker, ['started', 'failed']);
   if (first.kind === 'failed') {
     await worker.terminate();
     const failed = first as StartFailed;
     throw new Error(`${what} failed to start: ${failed.message}`, failed.stack ? { cause: failed.stack } : {});
   }
-  // Once started, a failure of the thread is logged where the stack's other errors go.
-  worker.on('error', (e) => console.error(`${what}:`, e));
+  let error: Error | undefined;
+  worker.on('error', (e) => (error = e));
+  worker.once('exit', (code) => {
+    if (closings.has(worker)) return;
+    onDeath(new Error(`the ${what} thread stopped (exit code ${code})${error ? `: ${error.message}` : ''}`, error ? { cause: error } : {}));
+  });
   return first as M;
 }
 

@@ -1,4 +1,4 @@
-/** A worker thread for `thread.test.ts`: fails to start, or starts and answers `close`, as its workerData says. */
+/** A worker thread for `thread.test.ts`: fails to start, or starts, answers `close` and crashes on `crash`, as told. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { failedStart } from '#cdk/local/thread.ts';
 
@@ -10,6 +10,10 @@ if (fail) port.postMessage(failedStart(new Error('no port for you')));
 else {
   port.on('message', (m: unknown) => {
     if (m === 'close') port.postMessage({ kind: 'closed' });
+    if (m === 'crash')
+      setTimeout(() => {
+        throw new Error('boom');
+      });
   });
   port.postMessage({ kind: greeting, threadEnv: process.env['FERRET_THREAD_TEST'] });
 }
