@@ -22,6 +22,9 @@ const stack = await startLocalStack().catch((e: unknown) => {
   process.exit(1);
 });
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
+const queued = (counts: { events: number; 'dead-letter': number }) =>
+  [counts.events ? `${counts.events} queued for grouping` : '', counts['dead-letter'] ? `${counts['dead-letter']} in the dead-letter queue` : ''].filter(Boolean).join(', ');
+const restored = queued(stack.restored);
 
 console.log(`
   Ferret is running (started in ${seconds} s)
@@ -34,7 +37,7 @@ console.log(`
   Try it:      SENTRY_DSN=${stack.dsn} node -e "const S=require('@sentry/node');S.init({dsn:process.env.SENTRY_DSN});S.captureException(new Error('hello Ferret'));S.flush(2000)"
   Settings     ${stack.dataDir}/local.json
   Stop with Ctrl-C; data under ${stack.dataDir} is kept.
-`);
+${restored ? `\n  Back from the last run: ${restored}.\n` : ''}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -42,7 +45,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(1);
     stopping = true;
     console.log('\n  Stopping…');
-    await stack.stop();
+    const { saved } = await stack.stop();
+    const kept = queued(saved);
+    if (kept) console.log(`  Kept for the next start: ${kept}.`);
     process.exit(0);
   });
 }

@@ -58,7 +58,10 @@ export function startPoller(opts: PollerOptions): Poller {
   const maxConcurrency = Math.max(1, opts.concurrency ?? QUEUE.eventSource.maxConcurrency);
   const stats: PollerStats = { invocations: 0, records: 0, failures: 0, pollers: 0, peakConcurrency: 0 };
   let running = true;
-  const abort = new AbortController();
+  // Messages received and not yet deleted (in a batch being filled or invoked, or failed and
+  // waiting out their visibility timeout), by id, with their latest receipt handle: what `stop`
+  // hands back to the queue so that the stack can keep it (`queue-store.ts`).
+  const held = new Map<string, string>();
 
   async function receive(max: number, waitSeconds: number): Promise<Message[]> {
     const out = await sqs.send(
@@ -69,8 +72,8 @@ export function startPoller(opts: PollerOptions): Poller {
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
-      { abortSignal: abort.signal },
     );
+    for (const m of out.Messages ?? []) held.set(m.MessageId!, m.ReceiptHandle!);
     return out.Messages ?? [];
   }
 
@@ -153,6 +156,7 @@ export function startPoller(opts: PollerOptions): Poller {
     for (let i = 0; i < done.length; i += SQS_MAX_RECEIVE) {
       const chunk = done.slice(i, i + SQS_MAX_RECEIVE);
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
+      for (const r of chunk) held.delete(r.messageId);
     }
     const failed = records.filter((r) => failedIds.has(r.messageId));
     if (failed.length > 0 && opts.retryDelaySeconds !== undefined) {
@@ -168,6 +172,22 @@ export function startPoller(opts: PollerOptions): Poller {
     }
   }
 
+  /**
+   * Makes every held message visible again: a batch cut short by the stop, or failed and waiting
+   * for its retry, is then in the queue for whoever reads it next. A message the queue no longer
+   * has (moved to the dead-letter queue meanwhile) is refused, and left where it is.
+   */
+  async function release(): Promise<void> {
+    const entries = [...held];
+    held.clear();
+    for (let i = 0; i < entries.length; i += SQS_MAX_RECEIVE) {
+      const chunk = entries.slice(i, i + SQS_MAX_RECEIVE);
+      await sqs
+        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: opts.queueUrl, Entries: chunk.map(([, handle], j) => ({ Id: String(j), ReceiptHandle: handle, VisibilityTimeout: 0 })) }))
+        .catch((error: unknown) => opts.onError?.(error));
+    }
+  }
+
   const loops = new Set<Promise<void>>();
   function spawn(): void {
     stats.pollers++;
@@ -180,9 +200,11 @@ export function startPoller(opts: PollerOptions): Poller {
   return {
     stats,
     async stop() {
+      // Receives are short polls, so the loops end within one: a receive is never cut off, which
+      // would leave the messages it took invisible and unknown to `held`.
       running = false;
-      abort.abort();
       while (loops.size > 0) await Promise.allSettled([...loops]);
+      await release();
       sqs.destroy();
     },
   };

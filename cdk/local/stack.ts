@@ -15,6 +15,7 @@ import { LOCAL_NAMES, startEmulators, type Emulators } from './emulators.ts';
 import { startFront } from './front.ts';
 import { lambdaContext } from './lambda.ts';
 import { startPollerThread, type Poller, type PollerThreadOptions } from './poller.ts';
+import { restoreQueues, saveQueues, type QueueName } from './queue-store.ts';
 
 export interface LocalStackOptions {
   dataDir?: string;
@@ -40,7 +41,10 @@ export interface LocalStack {
   emulators: Emulators;
   poller: Poller;
   dataDir: string;
-  stop(): Promise<void>;
+  /** Messages the queues held at the last start, sent back to them (`queue-store.ts`). */
+  restored: Record<QueueName, number>;
+  /** Stops everything; what the queues still hold is kept in the data directory for the next start. */
+  stop(): Promise<{ saved: Record<QueueName, number> }>;
 }
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -117,7 +121,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const sqs = new SQSClient({});
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-  sqs.destroy();
+  const queues: Record<QueueName, string> = { events: emulators.queueUrl, 'dead-letter': emulators.dlqUrl };
+  // Before the mapping starts: the events waiting at the last stop are grouped first.
+  const restored = await restoreQueues(sqs, dataDir, queues);
   const pollerOpts: PollerThreadOptions = { queueUrl: emulators.queueUrl, queueArn };
   if (options.batchingWindowSeconds !== undefined) pollerOpts.batchingWindowSeconds = options.batchingWindowSeconds;
   if (options.retryDelaySeconds !== undefined) pollerOpts.retryDelaySeconds = options.retryDelaySeconds;
@@ -140,13 +146,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     emulators,
     poller,
     dataDir,
+    restored,
     async stop() {
-      await poller.stop();
+      // The front first, so nothing is accepted that could not be kept; then the mapping, which
+      // hands back what it held; then whatever the queues hold goes to the data directory.
       await new Promise<void>((r) => {
         front.closeAllConnections();
         front.close(() => r());
       });
+      await poller.stop();
+      const saved = await saveQueues(sqs, dataDir, queues);
+      sqs.destroy();
       await emulators.stop();
+      return { saved };
     },
   };
 }
