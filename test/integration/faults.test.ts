@@ -4,53 +4,43 @@
  * connections or losing responses. Every drill ends with exact counts: no
  * event lost, none counted twice, one alert per window.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { startPoller, type Poller } from '#cdk/local/poller.ts';
-import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import type { LocalStack } from '#cdk/local/stack.ts';
 import { SesMailer } from '#functions/lib/aws.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import type { GroupDeps } from '#shared/pipeline/group.ts';
 import { FUNCTIONS } from '#shared/infra.ts';
 import type { Mail, Mailer } from '#shared/ports.ts';
 import { inbox } from '../helpers/api.ts';
+import { startDrillStack, type DrillStack } from '../helpers/drill-stack.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { bugEvent, inParallel, postEvent, record } from '../unit/pipeline/events.ts';
 
+let drill: DrillStack;
 let stack: LocalStack;
-let dataDir: string;
 let store: DynamoStore;
-let groupModule: typeof import('#functions/group.ts');
-let groupingModule: typeof import('#shared/pipeline/group.ts');
+let groupModule: DrillStack['groupModule'];
 let projectId: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ferret-faults-'));
-  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  drill = await startDrillStack('faults', { visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  ({ stack, store, groupModule, projectId } = drill);
   // The drills run their own event source mapping with faulty ports.
   await stack.poller.stop();
-  store = new DynamoStore(LOCAL_NAMES.table);
-  groupModule = await import('#functions/group.ts');
-  groupingModule = await import('#shared/pipeline/group.ts');
-  projectId = stack.installation.projectId;
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await drill?.stop();
 });
 
-const quiet = () => undefined;
-
 function grouper(overrides: Partial<GroupDeps>) {
-  return groupingModule.createGrouper(groupModule.groupDepsFromEnv({ log: quiet, ...overrides }));
+  return drill.grouper(overrides);
 }
 
 async function issueCount(bug: string): Promise<{ id: string; count: number; userCount: number } | undefined> {

@@ -5,39 +5,31 @@
  * emulator's DynamoDB; merged issues add their counts; issue search filters by
  * the counted values.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
-import { startLocalStack, type LocalStack } from '#cdk/local/stack.ts';
+import type { LocalStack } from '#cdk/local/stack.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import { errorName, MAX_VALUES_PER_HIGH_CARDINALITY_KEY } from '#shared/event/tag-counts.ts';
 import type { GroupDeps } from '#shared/pipeline/group.ts';
 import { apiGet, apiSend } from '../helpers/api.ts';
+import { startDrillStack, type DrillStack } from '../helpers/drill-stack.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { bugEvent, inParallel, postEvent, record } from '../unit/pipeline/events.ts';
 
+let drill: DrillStack;
 let stack: LocalStack;
-let dataDir: string;
 let store: DynamoStore;
-let groupModule: typeof import('#functions/group.ts');
-let groupingModule: typeof import('#shared/pipeline/group.ts');
+let groupModule: DrillStack['groupModule'];
 let projectId: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ferret-tagcounts-'));
-  stack = await startLocalStack({ dataDir, port: 0, quiet: true });
-  store = new DynamoStore(LOCAL_NAMES.table);
-  groupModule = await import('#functions/group.ts');
-  groupingModule = await import('#shared/pipeline/group.ts');
-  projectId = stack.installation.projectId;
+  drill = await startDrillStack('tagcounts');
+  ({ stack, store, groupModule, projectId } = drill);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await drill?.stop();
 });
 
 const BROWSERS = [['Chrome', '120.0'], ['Firefox', '121.0'], ['Safari', '17.1']] as const;
@@ -80,7 +72,7 @@ async function issueOf(bug: string) {
 }
 
 function grouper(overrides: Partial<GroupDeps> = {}) {
-  return groupingModule.createGrouper(groupModule.groupDepsFromEnv({ log: () => undefined, ...overrides }));
+  return drill.grouper(overrides);
 }
 
 /** An issue store that crashes once right after its counting write went through (its answer lost). */

@@ -8,31 +8,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoStore, issueListPk } from '#functions/lib/dynamo.ts';
 import { countSortKey } from '#shared/api/count-order.ts';
+import { issueItem, type Row } from './issue-items.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => ddb.reset());
 
 const UNRESOLVED = issueListPk('1', 'unresolved');
 const RESOLVED = issueListPk('1', 'resolved');
-type Row = Record<string, unknown>;
 const entry = (id: string, count: number, users = 0, pk = UNRESOLVED): Row => ({ pk: `ISSUE#${id}`, sk: 'ISSUE', gsi2pk: pk, gsi4sk: countSortKey(count, id), gsi5sk: countSortKey(users, id) });
-const item = (id: string, count: number, patch: Row = {}): Row => ({
-  ...entry(id, count, Number(patch['userCount'] ?? 0), String(patch['gsi2pk'] ?? UNRESOLVED)),
-  id,
-  projectId: '1',
-  title: `Error ${id}`,
-  culprit: 'x',
-  shortId: `P-${id}`,
-  metadata: {},
-  status: 'unresolved',
-  level: 'error',
-  firstSeen: '2026-11-01T00:00:00.000Z',
-  lastSeen: '2026-11-01T00:00:00.000Z',
-  count,
-  userCount: 0,
-  hashes: [],
-  ...patch,
-});
+const item = (id: string, count: number, patch: Row = {}): Row =>
+  issueItem(id, { ...entry(id, count, Number(patch['userCount'] ?? 0), String(patch['gsi2pk'] ?? UNRESOLVED)), count, ...patch });
 
 /** A query engine over index entries: partition, `< :c` or `begins_with(…, :b)`, order, Limit. */
 function table(entries: Row[], items: Row[]) {

@@ -7,30 +7,14 @@ import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoStore, issueListPk } from '#functions/lib/dynamo.ts';
+import { issueItem } from './issue-items.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => ddb.reset());
 
 const P = issueListPk('1', 'unresolved');
 const entry = (id: string, seen: string, pk = P) => ({ pk: `ISSUE#${id}`, sk: 'ISSUE', gsi2pk: pk, gsi2sk: `${seen}#${id}` });
-const item = (id: string, seen: string, patch: Record<string, unknown> = {}) => ({
-  ...entry(id, seen),
-  gsi3sk: `2026-11-01T00:00:00.000Z#${id}`,
-  id,
-  projectId: '1',
-  title: `Error ${id}`,
-  culprit: 'x',
-  shortId: `P-${id}`,
-  metadata: {},
-  status: 'unresolved',
-  level: 'error',
-  firstSeen: '2026-11-01T00:00:00.000Z',
-  lastSeen: seen,
-  count: 3,
-  userCount: 0,
-  hashes: [],
-  ...patch,
-});
+const item = (id: string, seen: string, patch: Record<string, unknown> = {}) => issueItem(id, { ...entry(id, seen), gsi3sk: `2026-11-01T00:00:00.000Z#${id}`, lastSeen: seen, ...patch });
 
 function table(entries: Array<Record<string, unknown>>, items: Array<Record<string, unknown>>) {
   ddb.on(QueryCommand).callsFake(async (input) => ({ Items: input.ExpressionAttributeValues[':p'] === P ? entries : [] }));
