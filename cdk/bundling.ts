@@ -30,20 +30,27 @@ export const BUNDLE = {
   banner: ESM_REQUIRE_BANNER,
 } as const;
 
-/** esbuild API options for one function, with the settings the stack deploys. */
-export function esbuildOptions(name: keyof typeof FUNCTIONS, repoRoot: string, outfile: string): BuildOptions {
+/** `BUNDLE` as esbuild API options (bundling, minus the source map). */
+export function bundleSettings(): BuildOptions {
   return {
-    entryPoints: [join(repoRoot, FUNCTIONS[name].entry)],
-    absWorkingDir: repoRoot,
     bundle: true,
     platform: BUNDLE.platform,
     format: BUNDLE.format,
     target: BUNDLE.target,
     mainFields: [...BUNDLE.mainFields],
     minify: BUNDLE.minify,
-    sourcemap: BUNDLE.sourcemap,
     external: [...BUNDLE.external],
     banner: { js: BUNDLE.banner },
+  };
+}
+
+/** esbuild API options for one function, with the settings the stack deploys. */
+export function esbuildOptions(name: keyof typeof FUNCTIONS, repoRoot: string, outfile: string): BuildOptions {
+  return {
+    ...bundleSettings(),
+    entryPoints: [join(repoRoot, FUNCTIONS[name].entry)],
+    absWorkingDir: repoRoot,
+    sourcemap: BUNDLE.sourcemap,
     tsconfig: join(repoRoot, 'tsconfig.json'),
     outfile,
   };

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE, esbuildOptions } from '#cdk/bundling.ts';
+import { bundleSettings, esbuildOptions } from '#cdk/bundling.ts';
 import { REPO_ROOT } from '#cdk/local/stack.ts';
 import { FUNCTIONS, SDK_FROM_RUNTIME } from '#shared/infra.ts';
 import { INGEST_BUNDLE_TARGET_BYTES } from '../bench/coldstart.ts';
@@ -80,14 +80,7 @@ describe('function bundles', () => {
         resolveDir: REPO_ROOT,
         loader: 'js',
       },
-      bundle: true,
-      platform: BUNDLE.platform,
-      format: BUNDLE.format,
-      target: BUNDLE.target,
-      mainFields: [...BUNDLE.mainFields],
-      minify: BUNDLE.minify,
-      external: [...BUNDLE.external],
-      banner: { js: BUNDLE.banner },
+      ...bundleSettings(),
       outfile: probe,
       logLevel: 'silent',
     });
