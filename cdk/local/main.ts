@@ -39,12 +39,20 @@ console.log(`
   Stop with Ctrl-C; data under ${stack.dataDir} is kept.
 ${restored ? `\n  Back from the last run: ${restored}.\n` : ''}`);
 
-let stopping = false;
+/** A second Ctrl-C within this time is the first one again, not a request to quit at once. */
+const REPEATED_SIGNAL_MS = 1500;
+let stoppingSince = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    console.log('\n  Stopping…');
+    // One Ctrl-C often arrives twice: the terminal signals the whole process group, and the
+    // TypeScript runner relays it to this process once more. Only a later one quits without
+    // keeping what the queues hold.
+    if (stoppingSince) {
+      if (Date.now() - stoppingSince > REPEATED_SIGNAL_MS) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
+    console.log('\n  Stopping… (Ctrl-C again to quit without keeping queued events)');
     const { saved } = await stack.stop();
     const kept = queued(saved);
     if (kept) console.log(`  Kept for the next start: ${kept}.`);

@@ -113,6 +113,18 @@ describe('npm start', () => {
     await stop(third.child);
   });
 
+  it('stops cleanly when one Ctrl-C arrives twice (the terminal and the TypeScript runner both deliver it)', async () => {
+    const first = await start();
+    const exited = new Promise<number | null>((r) => first.child.once('exit', (code) => r(code)));
+    first.child.kill('SIGINT');
+    setTimeout(() => first.child.kill('SIGINT'), 20);
+    // Quitting on the repeat would exit with 1 before the queues were kept and the lock released.
+    expect(await exited).toBe(0);
+    const again = await start();
+    expect(again.output()).toContain('Sign-in');
+    await stop(again.child);
+  });
+
   it('refuses a second start on the same data directory with a clear message, and starts once the first stopped', async () => {
     const first = await start();
     const second = launch();
