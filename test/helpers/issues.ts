@@ -1,6 +1,7 @@
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
 import { DynamoStore } from '#functions/lib/dynamo.ts';
 import type { Issue } from '#shared/model.ts';
+import type { IssueQuery } from '#shared/ports.ts';
 
 export interface SeedOptions {
   projectId: string;
@@ -48,4 +49,20 @@ export async function seedIssues(options: SeedOptions): Promise<void> {
       while (next < options.count) await store.createIssue(issueAt(next++));
     }),
   );
+}
+
+/** Every issue of a list query, page after page by its cursor; each page must keep to the query's limit. */
+export async function allPages(store: Pick<DynamoStore, 'listIssues'>, projectId: string, query: Omit<IssueQuery, 'cursor'>): Promise<Issue[]> {
+  const out: Issue[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const q: IssueQuery = { ...query };
+    if (cursor) q.cursor = cursor;
+    const { issues, nextCursor } = await store.listIssues(projectId, q);
+    if (issues.length > query.limit) throw new Error(`a page of ${issues.length} issues, over the limit of ${query.limit}`);
+    out.push(...issues);
+    if (!nextCursor) return out;
+    cursor = nextCursor;
+  }
+  throw new Error('the cursor never ended');
 }

@@ -17,6 +17,7 @@ import { countSortKey } from '#shared/api/count-order.ts';
 import type { Issue, IssueStatus, Level } from '#shared/model.ts';
 import type { IssueDelta, IssueQuery } from '#shared/ports.ts';
 import { mintToken } from '#shared/pipeline/token.ts';
+import { allPages } from '../helpers/issues.ts';
 
 let emulators: Emulators;
 let dataDir: string;
@@ -80,20 +81,7 @@ async function count(on: DynamoStore, id: string, events: number, users: number,
 const rawItem = async (id: string) =>
   (await store.doc.send(new GetCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `ISSUE#${id}`, sk: 'ISSUE' }, ConsistentRead: true }))).Item!;
 
-async function pages(query: Omit<IssueQuery, 'cursor'>): Promise<Issue[]> {
-  const out: Issue[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 1000; page++) {
-    const q: IssueQuery = { ...query };
-    if (cursor) q.cursor = cursor;
-    const { issues, nextCursor } = await store.listIssues(PROJECT, q);
-    expect(issues.length).toBeLessThanOrEqual(query.limit);
-    out.push(...issues);
-    if (!nextCursor) return out;
-    cursor = nextCursor;
-  }
-  throw new Error('the cursor never ended');
-}
+const pages = (query: Omit<IssueQuery, 'cursor'>): Promise<Issue[]> => allPages(store, PROJECT, query);
 
 async function allIssues(): Promise<Issue[]> {
   const out: Issue[] = [];

@@ -15,6 +15,7 @@ import { DynamoStore } from '#functions/lib/dynamo.ts';
 import type { Issue, IssueStatus, Level } from '#shared/model.ts';
 import type { IssueQuery } from '#shared/ports.ts';
 import { hourKey, mintToken } from '#shared/pipeline/token.ts';
+import { allPages } from '../helpers/issues.ts';
 
 let emulators: Emulators;
 let dataDir: string;
@@ -78,20 +79,7 @@ async function all(): Promise<Issue[]> {
   return out;
 }
 
-async function pages(query: Omit<IssueQuery, 'cursor'>): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const q: IssueQuery = { ...query };
-    if (cursor) q.cursor = cursor;
-    const { issues, nextCursor } = await store.listIssues(PROJECT, q);
-    expect(issues.length).toBeLessThanOrEqual(query.limit);
-    ids.push(...issues.map((i) => i.id));
-    if (!nextCursor) return ids;
-    cursor = nextCursor;
-  }
-  throw new Error('the cursor never ended');
-}
+const pages = async (query: Omit<IssueQuery, 'cursor'>): Promise<string[]> => (await allPages(store, PROJECT, query)).map((i) => i.id);
 
 const desc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
 function expected(issues: Issue[], merged: Set<string>, query: Omit<IssueQuery, 'cursor'>): string[] {
