@@ -165,7 +165,7 @@ async function runPoller(processBatch: ReturnType<typeof grouper>): Promise<Poll
   const sqs = new SQSClient({});
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.emulators.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
   sqs.destroy();
-  return startPoller({ queueUrl: stack.emulators.queueUrl, queueArn: arn, handler: groupModule.sqsBatchHandler(processBatch), retryDelaySeconds: 1, batchingWindowSeconds: 0.2, concurrency: 2 });
+  return startPoller({ onError: (e) => console.error('fault drill event source mapping:', String(e).slice(0, 200)), queueUrl: stack.emulators.queueUrl, queueArn: arn, handler: groupModule.sqsBatchHandler(processBatch), retryDelaySeconds: 1, batchingWindowSeconds: 0.2, concurrency: 2 });
 }
 
 async function deadLetters(): Promise<Array<{ body: string; reason: string | undefined }>> {
@@ -304,7 +304,16 @@ describe('the pipeline under failing dependencies', () => {
       await new Promise((r) => setTimeout(r, 1200));
       proxy.set('pass');
       await sending;
-      await waitFor(async () => (await issueCount('dynamodown'))?.count === 200, 'all 200 events counted', 45_000, 250);
+      try {
+        await waitFor(async () => (await issueCount('dynamodown'))?.count === 200, 'all 200 events counted', 90_000, 250);
+      } catch (e) {
+        // What the pipeline holds when it did not converge: the issue, the queue, the mapping, the dead letters.
+        const sqs = new SQSClient({});
+        const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.emulators.queueUrl, AttributeNames: ['All'] }));
+        sqs.destroy();
+        console.error('dynamodown drill state:', JSON.stringify({ issue: await issueCount('dynamodown'), queue: queue.Attributes, mapping: poller.stats, dead: await deadLetters() }));
+        throw e;
+      }
       await new Promise((r) => setTimeout(r, 2500));
       expect(await issueCount('dynamodown')).toMatchObject({ count: 200, userCount: 5 });
       expect(await deadLetters()).toEqual([]);
@@ -312,6 +321,6 @@ describe('the pipeline under failing dependencies', () => {
       await poller.stop();
       await proxy.close();
     }
-  });
+  }, 150_000);
 });
 
