@@ -40,7 +40,8 @@ export function parseContentEncoding(header: string | undefined): ContentEncodin
   const out: ContentEncoding[] = [];
   for (const token of header.split(',')) {
     const name = token.trim().toLowerCase();
-    const encoding = ENCODING_ALIASES[name];
+    // Own keys only: `__proto__` or `constructor` must not resolve through the prototype.
+    const encoding = Object.hasOwn(ENCODING_ALIASES, name) ? ENCODING_ALIASES[name] : undefined;
     if (encoding === undefined) throw new UnsupportedMediaError(`unsupported Content-Encoding: ${name.slice(0, 64)}`);
     if (encoding !== 'identity') out.push(encoding);
   }

@@ -47,6 +47,9 @@ describe('parseContentEncoding', () => {
   it('answers 415 to an unknown encoding', () => {
     expect(() => parseContentEncoding('compress')).toThrow(UnsupportedMediaError);
   });
+  it('answers 415 to encodings named like Object.prototype keys', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(() => parseContentEncoding(name), name).toThrow(UnsupportedMediaError);
+  });
 });
 
 describe('decodeBody', () => {
