@@ -28,8 +28,6 @@ export interface PollerOptions {
   batchingWindowSeconds?: number;
   /** Most parallel invocations (the mapping's maximum concurrency; QUEUE.eventSource.maxConcurrency by default). */
   concurrency?: number;
-  /** Return failed messages after this many seconds instead of the full visibility timeout (tests). */
-  retryDelaySeconds?: number;
   onError?: (error: unknown) => void;
   /** Called whenever `stats` change (the grouping thread forwards them to the stack). */
   onStats?: (stats: PollerStats) => void;
@@ -69,6 +67,9 @@ export function startPoller(opts: PollerOptions): Poller {
         QueueUrl: opts.queueUrl,
         MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, max),
         WaitTimeSeconds: waitSeconds,
+        // local-aws-sqs reads only the older name of this parameter (SQS takes both): without it
+        // every record would say it was received once.
+        AttributeNames: ['All'],
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
@@ -158,24 +159,17 @@ export function startPoller(opts: PollerOptions): Poller {
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
       for (const r of chunk) held.delete(r.messageId);
     }
-    const failed = records.filter((r) => failedIds.has(r.messageId));
-    if (failed.length > 0 && opts.retryDelaySeconds !== undefined) {
-      for (let i = 0; i < failed.length; i += SQS_MAX_RECEIVE) {
-        const chunk = failed.slice(i, i + SQS_MAX_RECEIVE);
-        await sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: opts.queueUrl,
-            Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: opts.retryDelaySeconds! })),
-          }),
-        );
-      }
-    }
+    // Failed messages are left alone, as Lambda leaves them: they reappear when their visibility
+    // timeout ends. (Shortening it with ChangeMessageVisibility would be wrong here: local-aws-sqs
+    // counts that call as a receive, so the redrive policy would move a message to the dead-letter
+    // queue after fewer attempts than maxReceiveCount. Tests shorten the queue's timeout instead.)
   }
 
   /**
    * Makes every held message visible again: a batch cut short by the stop, or failed and waiting
    * for its retry, is then in the queue for whoever reads it next. A message the queue no longer
-   * has (moved to the dead-letter queue meanwhile) is refused, and left where it is.
+   * has (moved to the dead-letter queue meanwhile) is refused, and left where it is. (local-aws-sqs
+   * counts the call as a receive: a released message has one attempt fewer before the redrive.)
    */
   async function release(): Promise<void> {
     const entries = [...held];

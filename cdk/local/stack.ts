@@ -24,7 +24,6 @@ export interface LocalStackOptions {
   ingestApi?: IngestApiKind;
   /** Visibility timeout of the event queue (seconds); tests shorten it to see retries. */
   visibilityTimeoutSeconds?: number;
-  retryDelaySeconds?: number;
   batchingWindowSeconds?: number;
   concurrency?: number;
   mailFrom?: string;
@@ -126,7 +125,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const restored = await restoreQueues(sqs, dataDir, queues);
   const pollerOpts: PollerThreadOptions = { queueUrl: emulators.queueUrl, queueArn };
   if (options.batchingWindowSeconds !== undefined) pollerOpts.batchingWindowSeconds = options.batchingWindowSeconds;
-  if (options.retryDelaySeconds !== undefined) pollerOpts.retryDelaySeconds = options.retryDelaySeconds;
   if (options.concurrency !== undefined) pollerOpts.concurrency = options.concurrency;
   const poller = await startPollerThread(pollerOpts);
 

@@ -190,7 +190,7 @@ async function runMix(stack: LocalStack, mix: MixName, opts: E2eOptions): Promis
 
 export async function runE2e(opts: E2eOptions): Promise<E2eMixResult[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferret-bench-e2e-'));
-  const stack = await startLocalStack({ dataDir, port: 0, quiet: true, retryDelaySeconds: 2 });
+  const stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 30 });
   try {
     const results: E2eMixResult[] = [];
     for (const mix of ['distinct', 'storm'] as const) results.push(await runMix(stack, mix, opts));

@@ -54,7 +54,7 @@ const POLL_MS = 2000;
 
 export async function runNoLoss(opts: NoLossOptions): Promise<NoLossResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferret-bench-noloss-'));
-  const stack = await startLocalStack({ dataDir, port: 0, quiet: true, retryDelaySeconds: 2 });
+  const stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 30 });
   try {
     const tag = `noloss${Date.now().toString(36)}`;
     const rss = sampleRss();

@@ -29,7 +29,7 @@ let groupModule: DrillStack['groupModule'];
 let projectId: string;
 
 beforeAll(async () => {
-  drill = await startDrillStack('faults', { visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  drill = await startDrillStack('faults', { visibilityTimeoutSeconds: 2 });
   ({ stack, store, groupModule, projectId } = drill);
   // The drills run their own event source mapping with faulty ports.
   await stack.poller.stop();
@@ -165,7 +165,7 @@ async function runPoller(processBatch: ReturnType<typeof grouper>): Promise<Poll
   const sqs = new SQSClient({});
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.emulators.queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
   sqs.destroy();
-  return startPoller({ onError: (e) => console.error('fault drill event source mapping:', String(e).slice(0, 200)), queueUrl: stack.emulators.queueUrl, queueArn: arn, handler: groupModule.sqsBatchHandler(processBatch), retryDelaySeconds: 4, batchingWindowSeconds: 0.2, concurrency: 2 });
+  return startPoller({ onError: (e) => console.error('fault drill event source mapping:', String(e).slice(0, 200)), queueUrl: stack.emulators.queueUrl, queueArn: arn, handler: groupModule.sqsBatchHandler(processBatch), batchingWindowSeconds: 0.2, concurrency: 2 });
 }
 
 async function deadLetters(): Promise<Array<{ body: string; reason: string | undefined }>> {

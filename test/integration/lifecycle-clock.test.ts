@@ -28,7 +28,7 @@ const T0 = Date.parse('2026-11-24T10:00:00Z');
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ferret-clock-'));
-  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2 });
   await stack.poller.stop();
   store = new DynamoStore(LOCAL_NAMES.table);
   ({ createGrouper } = await import('#shared/pipeline/group.ts'));

@@ -25,7 +25,7 @@ const PROJECT = '/projects/ferret/default';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ferret-lifecycle-'));
-  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2 });
   store = new DynamoStore(LOCAL_NAMES.table);
 });
 

@@ -27,7 +27,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ferret-load-'));
-  stack = await startLocalStack({ dataDir, port: 0, quiet: true, retryDelaySeconds: 2 });
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 30 });
 });
 
 afterAll(async () => {

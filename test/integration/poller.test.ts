@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '#cdk/local/emulators.ts';
@@ -81,6 +81,42 @@ describe('the local event source mapping', () => {
       expect(Number(attrs.Attributes?.['ApproximateNumberOfMessagesNotVisible'])).toBe(0);
     } finally {
       await poller.stop();
+    }
+  });
+
+  it('hands a failing message to the handler maxReceiveCount times, then the redrive moves it to the dead-letter queue', async () => {
+    // An emulator whose queue hides a message for 1 s: the retries come quickly.
+    const dir = mkdtempSync(join(tmpdir(), 'ferret-poller-redrive-'));
+    const quick = await startEmulators(dir, { visibilityTimeoutSeconds: 1 });
+    const client = new SQSClient({ endpoint: quick.endpoints.sqs });
+    const counts: string[] = [];
+    let fine = 0;
+    const poller = startPoller({
+      queueUrl: quick.queueUrl,
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:ferret-events',
+      batchingWindowSeconds: 0,
+      handler: async (event: SQSEvent) => {
+        const failed = event.Records.filter((r) => r.body === 'doomed');
+        for (const r of failed) counts.push(r.attributes.ApproximateReceiveCount);
+        fine += event.Records.length - failed.length;
+        return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+      },
+    });
+    try {
+      await client.send(new SendMessageBatchCommand({ QueueUrl: quick.queueUrl, Entries: [{ Id: 'a', MessageBody: 'doomed' }, { Id: 'b', MessageBody: 'fine' }] }));
+      const dead = await waitFor(async () => {
+        const out = await client.send(new ReceiveMessageCommand({ QueueUrl: quick.dlqUrl, MaxNumberOfMessages: 10 }));
+        return out.Messages?.length ? out.Messages : undefined;
+      }, 'the failing message in the dead-letter queue', 30_000);
+      expect(dead.map((m) => m.Body)).toEqual(['doomed']);
+      // Every receive was an attempt: each one reached the handler, with SQS's count of receives.
+      expect(counts).toEqual(Array.from({ length: QUEUE.maxReceiveCount }, (_, i) => String(i + 1)));
+      expect(fine).toBe(1);
+    } finally {
+      await poller.stop();
+      client.destroy();
+      await quick.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

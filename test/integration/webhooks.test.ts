@@ -36,7 +36,7 @@ let rules: Record<'fresh' | 'flaky' | 'gone', { id: string }>;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ferret-webhooks-'));
-  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: 2 });
   receiver = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
