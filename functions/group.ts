@@ -15,6 +15,7 @@ import { HttpWebhookSender } from './lib/webhook.ts';
 import { DynamoStore } from './lib/dynamo.ts';
 import { DynamoIntakeStore } from './lib/dynamo-intake.ts';
 import { DynamoMemberStore } from './lib/dynamo-members.ts';
+import { batchRecord } from './lib/sqs-record.ts';
 
 /** The grouping step's adapters, configured from the environment; `overrides` replace ports (tests, fault drills). */
 export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps {
@@ -42,7 +43,7 @@ export function groupDepsFromEnv(overrides: Partial<GroupDeps> = {}): GroupDeps 
 /** Maps an SQS event to the grouping step and its failures to `batchItemFailures`. */
 export function sqsBatchHandler(processBatch: (records: BatchRecord[]) => Promise<string[]>) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failed = await processBatch(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
+    const failed = await processBatch(event.Records.map(batchRecord));
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

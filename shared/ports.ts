@@ -164,6 +164,24 @@ export interface IssueStore {
   claimUser(issueId: string, userKey: string, token: string): Promise<ClaimResult>;
   /** Moves a user claim from a void token to this one; false when the claim had moved on. */
   takeOverUser(issueId: string, userKey: string, from: string, to: string): Promise<boolean>;
+  /**
+   * Records, before the counting write, which counted-only events a token is about to count on
+   * an issue (first deliveries, which write no claim; see `shared/pipeline/ledger.ts`). One item
+   * per (issue, token); `ids` are the events' compact keys (`countedKey`), `expiresAt` epoch s.
+   */
+  recordCounted(issueId: string, token: string, ids: readonly string[], expiresAt: number): Promise<void>;
+  /**
+   * The counted records of an issue and of the issues merged into it whose token was minted at
+   * or after `sinceMs`, read strongly consistent: each with the issue it was written on.
+   */
+  countedSince(issueId: string, sinceMs: number): Promise<CountedRecord[]>;
+}
+
+/** One `recordCounted` record: the token and the compact keys of the events it counts if applied. */
+export interface CountedRecord {
+  issueId: string;
+  token: string;
+  ids: string[];
 }
 
 export interface EventStore {

@@ -20,6 +20,9 @@
  *   ISSUE#{id} / HOUR#{yyyy-mm-ddThh}      hourly event count of a closed hour (TTL)
  *   ISSUE#{id} / MIN#{epochMinute}         minute count for frequency alerts (TTL)
  *   ISSUE#{id} / USER#{user}               user claim on the issue (token)
+ *   ISSUE#{id} / COUNTED#{token}           the counted-only events a first delivery counts with the token:
+ *                                          `ids`, 8 bytes (16 hex digits) of each event id, packed; TTL =
+ *                                          the queue's retention (dynamo-counted.ts, shared/pipeline/ledger.ts)
  *   EVENT#{projectId}#{eventId} / EVENT    event claim (token, issueId; TTL); sampled events also
  *                                          carry the JSON body, zlib with a preset dictionary (event-codec.ts),
  *                                          or `bodyRef`, the payload bucket key of a body too large for an item
@@ -68,6 +71,7 @@ import type {
   AppliedKind,
   BlobStore,
   ClaimResult,
+  CountedRecord,
   EventStore,
   IssueDelta,
   IssueQuery,
@@ -78,6 +82,7 @@ import type {
   TokenStore,
 } from '#shared/ports.ts';
 import { DynamoProjectReader } from './dynamo-projects.ts';
+import { countedItem, countedRange, readCounted } from './dynamo-counted.ts';
 import { onConditionFailure, setAndRemove, strip, type Item } from './dynamo-table.ts';
 
 /** Ledger attributes of the issue item, not part of the domain object. */
@@ -1135,6 +1140,32 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
 
   async takeOverUser(issueId: string, userKey: string, from: string, to: string): Promise<boolean> {
     return this.takeOver({ pk: `ISSUE#${issueId}`, sk: `USER#${userKey.slice(0, MAX_USER_KEY_CHARS)}` }, from, to, {});
+  }
+
+  // ---- counted-only events (dynamo-counted.ts) ----
+
+  async recordCounted(issueId: string, token: string, ids: readonly string[], expiresAt: number): Promise<void> {
+    // A plain put: the token is this batch's own, and a retried put writes the same item again.
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: countedItem(issueId, token, ids, expiresAt) }));
+  }
+
+  async countedSince(issueId: string, sinceMs: number): Promise<CountedRecord[]> {
+    // From the end of the merge chain: a record written on an issue merged since is read through its survivor.
+    let root = issueId;
+    let item = await this.getConsistent(`ISSUE#${root}`, 'ISSUE');
+    for (let hop = 0; item && typeof item['mergedInto'] === 'string' && hop < MAX_MERGE_HOPS; hop++) {
+      root = item['mergedInto'];
+      item = await this.getConsistent(`ISSUE#${root}`, 'ISSUE');
+    }
+    const ids = [...new Set([root, issueId, ...((item?.['mergedIds'] as string[] | undefined) ?? [])])];
+    const pages = await Promise.all(
+      ids.map(async (id) => {
+        // Every record in the window: a record left out could be an applied token's, counted again.
+        const items = await this.queryAll({ ...countedRange(id, sinceMs), ConsistentRead: true, ProjectionExpression: 'sk, ids' }, Number.MAX_SAFE_INTEGER);
+        return items.map((i) => readCounted(id, i));
+      }),
+    );
+    return pages.flat();
   }
 
   /** A conditional put of a claim item; a lost response retried by the SDK finds its own token. */

@@ -24,7 +24,7 @@ import { TtlCache } from './cache.ts';
 import { readIntake, recordIntake, type MessageIntake } from './intake.ts';
 import { decideKeyQuota, decideQuota, keyLimit, keySlot, quotaWindows, REASON_KEY } from './quota.ts';
 import { IssueMergedError } from './errors.ts';
-import { EVENTS_STORED_PER_HOUR, Ledger } from './ledger.ts';
+import { COUNTED_CLOCK_SKEW_MS, countedKey, EVENTS_STORED_PER_HOUR, Ledger } from './ledger.ts';
 import { hourKey, mintToken } from './token.ts';
 
 export interface GroupDeps {
@@ -51,6 +51,10 @@ export interface GroupDeps {
 export interface BatchRecord {
   messageId: string;
   body: string;
+  /** SQS's ApproximateReceiveCount: 1 on a message's first delivery (the default when absent). */
+  receiveCount?: number;
+  /** SQS's SentTimestamp (epoch ms): when the message entered the queue. */
+  sentTimestamp?: number;
 }
 
 /** A message that can never succeed: it goes to the dead-letter queue at once, with its reason. */
@@ -63,6 +67,10 @@ export class PoisonMessageError extends Error {
 
 interface PreparedEvent {
   messageId: string;
+  /** Its message's receive count: above 1, an earlier delivery may have counted the event (`ledger.ts`). */
+  receiveCount: number;
+  /** When its message was sent (epoch ms), if known. */
+  sentTimestamp: number | undefined;
   /** The DSN key it was sent with (per-key rate limits). */
   publicKey: string;
   project: Project;
@@ -130,7 +138,7 @@ export function createGrouper(deps: GroupDeps) {
       const grouping = computeGrouping(event);
       event.fingerprint_hash = `${grouping.mechanism}:${grouping.hash}`;
       event.grouping = { mechanism: grouping.mechanism, hash: grouping.hash, groupedBy: grouping.groupedBy, components: grouping.components };
-      prepared.push({ messageId: record.messageId, publicKey: message.publicKey, project, event, hash: `${grouping.mechanism}:${grouping.hash}`, groupedBy: grouping.groupedBy });
+      prepared.push({ messageId: record.messageId, receiveCount: record.receiveCount ?? 1, sentTimestamp: record.sentTimestamp, publicKey: message.publicKey, project, event, hash: `${grouping.mechanism}:${grouping.hash}`, groupedBy: grouping.groupedBy });
     }
     // Side items are kept only once the whole message prepared: a message that fails is retried whole.
     if (deps.intake) intakes.push(readIntake(record.messageId, message));
@@ -174,7 +182,8 @@ export function createGrouper(deps: GroupDeps) {
     return issue;
   }
 
-  async function processIssueGroup(group: PreparedEvent[]): Promise<void> {
+  /** Groups one issue's events of the batch; answers the issue they were counted on. */
+  async function processIssueGroup(group: PreparedEvent[]): Promise<string> {
     const first = group[0]!;
     const project = first.project;
     let { id: issueId } = await resolveIssue(first);
@@ -184,28 +193,60 @@ export function createGrouper(deps: GroupDeps) {
     const hour = hourKey(nowMs);
     const ledger = new Ledger(deps.issues, deps.events, mintToken(nowMs));
 
-    // A message redelivered into the same batch carries the same event ids: one claim each.
+    // A message redelivered into the same batch carries the same event ids: one claim each. An id
+    // that came in several messages is redelivered when any of them is (it takes the checked path).
     const byId = new Map<string, NormalizedEvent>();
-    for (const p of group) if (!byId.has(p.event.event_id)) byId.set(p.event.event_id, p.event);
+    const redelivered = new Set<string>();
+    let sentSince = Infinity;
+    for (const p of group) {
+      if (!byId.has(p.event.event_id)) byId.set(p.event.event_id, p.event);
+      if (p.receiveCount > 1) {
+        redelivered.add(p.event.event_id);
+        // Without a send time, every record the queue's retention could still need.
+        sentSince = Math.min(sentSince, p.sentTimestamp ?? nowMs - QUEUE.retentionSeconds * 1000);
+      }
+    }
     const events = [...byId.values()];
 
-    // Bounded sample: the first events of the hour are stored whole, the rest only claimed and counted.
+    // Bounded sample: the first events of the hour are stored whole, the rest only counted.
     const storedThisHour = await deps.issues.hourCount(issueId, hour);
-    const claimed = await mapLimit(events, CLAIM_CONCURRENCY, (event, i) =>
-      ledger.claimEvent(
-        {
-          eventId: event.event_id,
-          projectId: project.id,
-          issueId,
-          dateCreated: new Date(event.timestamp * 1000).toISOString(),
-          dateReceived: new Date(event.received * 1000).toISOString(),
-          event,
-        },
-        expiresAt,
-        storedThisHour + i < EVENTS_STORED_PER_HOUR,
+    // Redelivered events that an earlier delivery counted through its COUNTED record (ledger.ts).
+    const countedBefore =
+      redelivered.size > 0
+        ? await ledger.countedBefore(await deps.issues.countedSince(issueId, sentSince - COUNTED_CLOCK_SKEW_MS), new Set([...redelivered].map(countedKey)))
+        : new Set<string>();
+    // First deliveries past the sample: one COUNTED record for all of them, no claim each.
+    const countedOnly: NormalizedEvent[] = [];
+    const toClaim: Array<{ event: NormalizedEvent; full: boolean }> = [];
+    events.forEach((event, i) => {
+      const sampled = storedThisHour + i < EVENTS_STORED_PER_HOUR;
+      if (!redelivered.has(event.event_id)) {
+        if (sampled) toClaim.push({ event, full: true });
+        else countedOnly.push(event);
+      } else if (!countedBefore.has(countedKey(event.event_id))) toClaim.push({ event, full: sampled });
+    });
+    const [claimed] = await Promise.all([
+      mapLimit(toClaim, CLAIM_CONCURRENCY, ({ event, full }) =>
+        ledger.claimEvent(
+          {
+            eventId: event.event_id,
+            projectId: project.id,
+            issueId,
+            dateCreated: new Date(event.timestamp * 1000).toISOString(),
+            dateReceived: new Date(event.received * 1000).toISOString(),
+            event,
+          },
+          expiresAt,
+          full,
+        ),
       ),
-    );
-    const fresh = events.filter((_, i) => claimed[i]);
+      // Before the counting write: a token that applied always has its record. It lives as long
+      // as the queue keeps a message, so every redelivery of these events can still find it.
+      countedOnly.length > 0
+        ? deps.issues.recordCounted(issueId, ledger.token, countedOnly.map((e) => countedKey(e.event_id)), Math.floor(nowMs / 1000) + QUEUE.retentionSeconds)
+        : undefined,
+    ]);
+    const fresh = [...toClaim.filter((_, i) => claimed[i]).map((c) => c.event), ...countedOnly];
 
     if (fresh.length > 0) {
       const users = [...new Set(fresh.map(userKey).filter((u): u is string => u !== undefined))];
@@ -233,6 +274,7 @@ export function createGrouper(deps: GroupDeps) {
       if (issue) await followUps(token, fate.entry.kind, issue, events, fate.entry.count, project, false);
       await deps.issues.finishToken(fate.issueId, token, expiresAt, now);
     }
+    return issueId;
   }
 
   async function followUps(token: string, kind: AppliedKind, issue: Issue, events: NormalizedEvent[], count: number, project: Project, countMinutes: boolean) {
@@ -398,10 +440,14 @@ export function createGrouper(deps: GroupDeps) {
       if (list) list.push(p);
       else groups.set(key, [p]);
     }
+    // The issue each grouped event was counted on: counted-only events have no claim item for the
+    // attachments and feedback of their message to find it by (`eventIssueId`).
+    const eventIssues = new Map<string, string>();
     await Promise.all(
       [...groups.values()].map(async (group) => {
         try {
-          await processIssueGroup(group);
+          const issueId = await processIssueGroup(group);
+          for (const p of group) eventIssues.set(`${p.project.id}/${p.event.event_id}`, issueId);
         } catch (error) {
           log({ msg: 'issue update failed', error: String(error), cause: String((error as Error).cause ?? '') });
           for (const p of group) failed.add(p.messageId);
@@ -410,6 +456,12 @@ export function createGrouper(deps: GroupDeps) {
     );
 
     if (deps.intake) {
+      for (const intake of intakes) {
+        for (const item of [...intake.attachments, ...intake.feedback]) {
+          const issueId = item.eventId ? eventIssues.get(`${intake.projectId}/${item.eventId}`) : undefined;
+          if (issueId && !item.issueId) item.issueId = issueId;
+        }
+      }
       const retention = new Map(prepared.map((p) => [p.project.id, p.project.retentionDays || DEFAULT_RETENTION_DAYS]));
       for (const p of prepared) {
         if (failed.has(p.messageId)) continue;

@@ -4,9 +4,12 @@
  *
  * Every (batch, issue) update gets a token (`token.ts`). The steps, each one
  * write, in this order:
- *   1. claim each event id (and each new user) with the token — a conditional
- *      put; the first 100 events of an issue per hour carry their body, the rest
- *      are small claims that only deduplicate;
+ *   1. note the events: the first 100 events of an issue per hour (the stored
+ *      sample) are each claimed with the token — a conditional put of the event
+ *      with its body; the other events of a first delivery are listed together,
+ *      ids only, in one COUNTED record of (issue, token) (`recordCounted`);
+ *      those of a redelivery are checked against those records, then claimed
+ *      (below); each new user is claimed too;
  *   2. the counting write on the issue: counts, hour bucket, status change, and
  *      `applied[token] = {kind, count}` — one write per issue per batch, refused
  *      if the token is already applied, or fenced (below), or the issue merged;
@@ -22,16 +25,68 @@
  * counted here. A crash anywhere therefore leaves either counted events or
  * claims that the next delivery takes over: no loss, no double count.
  *
- * Costs: one claim write per event (the event store write it replaces), and
- * two writes per issue per batch (the counting write, the APPLY# record). The fence voids every token minted
- * before it on that issue, so a healthy concurrent batch may be retried once;
- * fences are raised only for claims whose owner failed or raced on one event id.
+ * Counted-only events of a first delivery write no claim. An event is a first
+ * delivery when its SQS message's receive count is 1: that message was never
+ * handed to the grouping step before, so nothing can have counted its events,
+ * and there is nothing to check. The COUNTED record is written before the
+ * counting write, so a token that applied always has its record: the record's
+ * events are counted exactly when its token applied. A redelivered event
+ * (receive count above 1), sampled or counted-only, may have been counted by an
+ * earlier delivery on either path — the hour's stored count, or the hour, may
+ * have changed between the deliveries. It is looked up in the issue's COUNTED
+ * records minted since its message was sent (less a margin for clock skew
+ * between SQS and the grouping function; the records outlive the queue's
+ * retention): a record whose token settles finished or pending has counted it
+ * (pending: its follow-ups are adopted, as for claims); a void token never
+ * applied and now never will. Events no applied record holds take the claim
+ * path, a small claim when counted-only, which also catches an earlier delivery
+ * that took the sampled path.
+ *
+ * Why a first delivery needs no check, on Lambda: the only way an earlier
+ * delivery of the same message could still be running is a redelivery that
+ * starts while the first invocation has not ended — and the queue's visibility
+ * timeout is 6 × the grouping function's timeout (`QUEUE` in `infra.ts`), so the
+ * message stays hidden until Lambda has ended that invocation. The redelivery
+ * then sees every write the first delivery made (strongly consistent reads).
+ * (The local event source mapping keeps that order where tests shorten the
+ * visibility timeout to seconds: a message that comes back while an
+ * invocation still handles it waits for that invocation, `cdk/local/poller.ts`.)
+ *
+ * Two accepted limits, where the count may be one too high and never too low:
+ * SQS's rare duplicate delivery of a message that never failed (two first
+ * deliveries of one message, both with receive count 1), and an SDK resending
+ * an event id in a new message once the hour's stored sample is full (a new
+ * message is a first delivery). Stored events stay exactly-once: the sample's
+ * claims deduplicate both.
+ *
+ * Costs: one claim write per event of the stored sample (the event store write
+ * it replaces), one COUNTED record per issue per batch for the rest (about 1 KB
+ * for 100 events: 8 bytes an event), and two writes per issue per batch (the
+ * counting write, the APPLY# record); a redelivery adds one strongly consistent
+ * query. The fence voids every token minted before it on that issue, so a
+ * healthy concurrent batch may be retried once; fences are raised only for
+ * claims or records whose owner failed or raced on one event id.
  */
-import type { EventStore, IssueStore, TokenFate } from '../ports.ts';
+import type { CountedRecord, EventStore, IssueStore, TokenFate } from '../ports.ts';
 import { ClaimBusyError } from './errors.ts';
 
 /** Ours: at most this many events of an issue per hour are stored in full; the rest are counted. */
 export const EVENTS_STORED_PER_HOUR = 100;
+
+/**
+ * How long before its message was sent an earlier delivery's token may look minted: the token
+ * is minted after the receive, by the grouping function's clock, the send time is SQS's clock.
+ */
+export const COUNTED_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * An event's key in COUNTED records: the first 16 hex digits (64 bits) of its id, which the
+ * normalizer makes 32 lowercase hex digits. Two events of one issue sharing a key within the
+ * records one redelivery reads is a chance of about n²/2⁶⁵.
+ */
+export function countedKey(eventId: string): string {
+  return eventId.slice(0, 16);
+}
 
 /** One batch's view of other tokens: each is settled at most once per batch. */
 export class Ledger {
@@ -53,6 +108,24 @@ export class Ledger {
       fate.catch(() => this.fates.delete(token));
     }
     return fate;
+  }
+
+  /**
+   * Of `keys` (redelivered events' `countedKey`s), those an earlier delivery counted through a
+   * COUNTED record: its token finished, or applied with follow-ups pending (adopted here). A void
+   * token never applied and never will: its events are not counted by it.
+   */
+  async countedBefore(records: readonly CountedRecord[], keys: ReadonlySet<string>): Promise<Set<string>> {
+    const holding = records.filter((r) => r.token !== this.token && r.ids.some((k) => keys.has(k)));
+    const fates = await Promise.all(holding.map((r) => this.settle(r.issueId, r.token)));
+    const counted = new Set<string>();
+    holding.forEach((r, i) => {
+      const fate = fates[i]!;
+      if (fate.fate === 'void') return;
+      if (fate.fate === 'pending') this.adopted.set(r.token, fate);
+      for (const k of r.ids) if (keys.has(k)) counted.add(k);
+    });
+    return counted;
   }
 
   /** Whether a claim held by `holder` is counted elsewhere, or becomes this batch's. */

@@ -7,7 +7,16 @@ import { randomBytes } from 'node:crypto';
 
 /** `{mint time, base 36 ms}.{random}`: the mint time orders tokens for fencing. */
 export function mintToken(nowMs: number): string {
-  return `${Math.floor(nowMs).toString(36)}.${randomBytes(6).toString('base64url')}`;
+  return `${tokenTimePrefix(nowMs)}.${randomBytes(6).toString('base64url')}`;
+}
+
+/**
+ * The mint-time part of a token minted at `ms`: tokens compare as strings in mint order because
+ * this part has a fixed width — 8 base-36 digits for every time from 1972 to 2059 (36^7 ms is
+ * August 1972, 36^8 ms May 2059) — and the `.` after it sorts below every digit.
+ */
+export function tokenTimePrefix(ms: number): string {
+  return Math.max(0, Math.floor(ms)).toString(36);
 }
 
 /** Mint time (epoch ms) of a token; 0 for anything unreadable, so it is always fenced. */

@@ -287,7 +287,14 @@ export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]
         for (;;) {
           const batch: Message[] = [];
           while (batch.length < batchSize) {
-            const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: emulators.queueUrl, MaxNumberOfMessages: Math.min(SQS_MAX_BATCH, batchSize - batch.length), WaitTimeSeconds: 0 }));
+            const got = await sqs.send(
+              new ReceiveMessageCommand({
+                QueueUrl: emulators.queueUrl,
+                MaxNumberOfMessages: Math.min(SQS_MAX_BATCH, batchSize - batch.length),
+                WaitTimeSeconds: 0,
+                MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+              }),
+            );
             if (!got.Messages?.length) break;
             batch.push(...got.Messages);
           }
@@ -302,7 +309,14 @@ export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]
             continue;
           }
           const t0 = performance.now();
-          const failed = new Set(await processBatch(batch.map((m) => ({ messageId: m.MessageId!, body: m.Body ?? '' }))));
+          // As Lambda hands them over: the receive count tells first deliveries from redeliveries.
+          const records = batch.map((m) => ({
+            messageId: m.MessageId!,
+            body: m.Body ?? '',
+            receiveCount: Number(m.Attributes?.['ApproximateReceiveCount'] ?? 1),
+            sentTimestamp: Number(m.Attributes?.['SentTimestamp'] ?? Date.now()),
+          }));
+          const failed = new Set(await processBatch(records));
           lambdaMs.group += billedMs(performance.now() - t0);
           invocations.group++;
           const done = batch.filter((m) => !failed.has(m.MessageId!));

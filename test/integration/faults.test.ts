@@ -7,6 +7,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_NAMES } from '#cdk/local/emulators.ts';
@@ -20,7 +21,7 @@ import type { Mail, Mailer } from '#shared/ports.ts';
 import { inbox } from '../helpers/api.ts';
 import { startDrillStack, type DrillStack } from '../helpers/drill-stack.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { bugEvent, inParallel, postEvent, record } from '../unit/pipeline/events.ts';
+import { bugEvent, inParallel, postEvent, record, redelivery } from '../unit/pipeline/events.ts';
 
 let drill: DrillStack;
 let stack: LocalStack;
@@ -49,10 +50,20 @@ async function issueCount(bug: string): Promise<{ id: string; count: number; use
   return issue && { id: issue.id, count: issue.count, userCount: issue.userCount };
 }
 
+/** The EVENT items (claims and stored events) of the records' events, in order; undefined where there is none. */
+async function eventItems(records: Array<{ body: string }>): Promise<Array<Record<string, unknown> | undefined>> {
+  return Promise.all(
+    records.map(async (r) => {
+      const id = (JSON.parse(r.body) as { eventId: string }).eventId;
+      return (await store.doc.send(new GetCommand({ TableName: LOCAL_NAMES.table, Key: { pk: `EVENT#${projectId}#${id}`, sk: 'EVENT' }, ConsistentRead: true }))).Item;
+    }),
+  );
+}
+
 const mailsAbout = async (issueId: string) => (await inbox(stack)).filter((m) => (m.body.text ?? '').includes(`/issues/${issueId}/`));
 
 /** An IssueStore/EventStore wrapper that crashes once at a named step. */
-function crashOnce(step: 'applyDelta' | 'afterApply' | 'finishToken' | 'claimEvent', after = 0): Pick<GroupDeps, 'issues' | 'events'> & { crashed: () => boolean } {
+function crashOnce(step: 'applyDelta' | 'afterApply' | 'finishToken' | 'claimEvent' | 'recordCounted', after = 0): Pick<GroupDeps, 'issues' | 'events'> & { crashed: () => boolean } {
   let calls = 0;
   let crashed = false;
   const boom = () => {
@@ -68,6 +79,12 @@ function crashOnce(step: 'applyDelta' | 'afterApply' | 'finishToken' | 'claimEve
       return crashed ? result : boom();
     };
   if (step === 'finishToken') issues.finishToken = async (...args) => (crashed ? store.finishToken(...args) : boom());
+  // The COUNTED record is written, then the worker dies.
+  if (step === 'recordCounted')
+    issues.recordCounted = async (...args) => {
+      await store.recordCounted(...args);
+      if (!crashed) boom();
+    };
   if (step === 'claimEvent') events.claimEvent = async (...args) => (crashed || calls++ < after ? store.claimEvent(...args) : boom());
   return { issues, events, crashed: () => crashed };
 }
@@ -86,6 +103,87 @@ describe('a crash between two writes of the grouping step', () => {
       expect(await process(records)).toEqual([]);
       expect(await process(records)).toEqual([]);
       expect(await issueCount(bug)).toMatchObject({ count: 20, userCount: 4 });
+    });
+  }
+
+  /** Feeds an issue its hour's stored sample, so that the next events of the hour are counted only. */
+  async function pastSample(bug: string, now?: () => number): Promise<void> {
+    const sample = Array.from({ length: 100 }, () => record(projectId, bugEvent({ bug })));
+    expect(await grouper(now ? { now } : {})(sample)).toEqual([]);
+    expect((await issueCount(bug))!.count).toBe(100);
+  }
+
+  for (const step of ['recordCounted', 'applyDelta', 'afterApply', 'finishToken'] as const) {
+    it(`counts counted-only events once when their batch crashed at ${step} and comes back whole, then in halves`, async () => {
+      const bug = `counted${step}`;
+      await pastSample(bug);
+      const sentAt = Date.now();
+      const records = Array.from({ length: 30 }, (_, i) => record(projectId, bugEvent({ bug, user: `u${i % 3}` })));
+      const faulty = crashOnce(step);
+      expect(await grouper({ issues: faulty.issues, events: faulty.events })(records)).toHaveLength(30);
+      expect(faulty.crashed()).toBe(true);
+      const claims = await eventItems(records);
+      // The first delivery wrote no claim for them: the COUNTED record is all there is.
+      expect(claims.filter((c) => c !== undefined)).toEqual([]);
+      const process = grouper({});
+      expect(await process(redelivery(records, 2, sentAt))).toEqual([]);
+      expect(await issueCount(bug)).toMatchObject({ count: 130 });
+      // Delivered again (a lost delete), whole and in halves, with higher receive counts.
+      expect(await process(redelivery(records.slice(0, 15), 3, sentAt))).toEqual([]);
+      expect(await process(redelivery(records.slice(15), 3, sentAt))).toEqual([]);
+      expect(await process(redelivery(records, 4, sentAt))).toEqual([]);
+      expect(await issueCount(bug)).toMatchObject({ count: 130, userCount: 3 });
+    });
+
+    it(`counts counted-only events once when their batch crashed at ${step} and comes back in two halves`, async () => {
+      const bug = `halves${step}`;
+      await pastSample(bug);
+      const sentAt = Date.now();
+      const records = Array.from({ length: 30 }, () => record(projectId, bugEvent({ bug })));
+      const faulty = crashOnce(step);
+      expect(await grouper({ issues: faulty.issues, events: faulty.events })(records)).toHaveLength(30);
+      const process = grouper({});
+      expect(await process(redelivery(records.slice(0, 12), 2, sentAt))).toEqual([]);
+      expect(await process(redelivery(records.slice(12), 2, sentAt))).toEqual([]);
+      expect((await issueCount(bug))!.count).toBe(130);
+      expect(await process(redelivery(records, 3, sentAt))).toEqual([]);
+      expect((await issueCount(bug))!.count).toBe(130);
+    });
+  }
+
+  for (const step of ['applyDelta', 'afterApply'] as const) {
+    it(`counts once when the first delivery took the sampled path and the redelivery the counted-only one (crash at ${step})`, async () => {
+      const bug = `sampledfirst${step}`;
+      const sentAt = Date.now();
+      const records = Array.from({ length: 20 }, () => record(projectId, bugEvent({ bug })));
+      const faulty = crashOnce(step);
+      expect(await grouper({ issues: faulty.issues, events: faulty.events })(records)).toHaveLength(20);
+      // The hour's sample fills up meanwhile: the redelivered events are now past it.
+      const others = Array.from({ length: 100 }, () => record(projectId, bugEvent({ bug })));
+      expect(await grouper({})(others)).toEqual([]);
+      expect(await grouper({})(redelivery(records, 2, sentAt))).toEqual([]);
+      expect((await issueCount(bug))!.count).toBe(120);
+      expect(await grouper({})(redelivery(records, 3, sentAt))).toEqual([]);
+      expect((await issueCount(bug))!.count).toBe(120);
+    });
+
+    it(`counts once when the first delivery was counted only and the redelivery, in the next hour, sampled (crash at ${step})`, async () => {
+      const bug = `rollover${step}`;
+      const start = Date.now();
+      const first = () => start;
+      await pastSample(bug, first);
+      const records = Array.from({ length: 20 }, () => record(projectId, bugEvent({ bug })));
+      const faulty = crashOnce(step);
+      expect(await grouper({ issues: faulty.issues, events: faulty.events, now: first })(records)).toHaveLength(20);
+      // An hour later the hour's sample is empty again: the redelivered events are sampled.
+      const later = () => start + 3_600_000;
+      expect(await grouper({ now: later })(redelivery(records, 2, start))).toEqual([]);
+      expect((await issueCount(bug))!.count).toBe(120);
+      expect(await grouper({ now: later })(redelivery(records, 3, start))).toEqual([]);
+      expect((await issueCount(bug))!.count).toBe(120);
+      // Counted by the redelivery (the first never applied): stored in full now.
+      const stored = (await eventItems(records)).filter((e) => e?.['body'] !== undefined);
+      expect(stored).toHaveLength(step === 'applyDelta' ? 20 : 0);
     });
   }
 

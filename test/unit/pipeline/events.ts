@@ -62,3 +62,8 @@ export async function inParallel<T>(items: T[], limit: number, fn: (item: T, i: 
     }),
   );
 }
+
+/** The same records handed over again by the queue: receive count `receiveCount`, sent at `sentTimestamp`. */
+export function redelivery<R extends { messageId: string; body: string }>(records: R[], receiveCount: number, sentTimestamp?: number) {
+  return records.map((r) => ({ ...r, receiveCount, ...(sentTimestamp === undefined ? {} : { sentTimestamp }) }));
+}

@@ -48,12 +48,14 @@ describe('grouping a batch', () => {
     expect(countOf('beta')).toBe(25);
   });
 
-  it('stores only the first events of the hour in full and claims the rest small', async () => {
+  it('stores only the first events of the hour in full and lists the rest in one record, without a claim each', async () => {
     const records = Array.from({ length: 130 }, () => record('1', bugEvent({ bug: 'storm' })));
     expect(await grouper()(records)).toEqual([]);
     const events = [...table.items.values()].filter((i) => i['sk'] === 'EVENT');
-    expect(events).toHaveLength(130);
+    expect(events).toHaveLength(100);
     expect(events.filter((e) => e['body'] !== undefined)).toHaveLength(100);
+    const counted = [...table.items.values()].filter((i) => String(i['sk']).startsWith('COUNTED#'));
+    expect(counted.map((c) => (c['ids'] as Uint8Array).length)).toEqual([30 * 8]);
     expect(countOf('storm')).toBe(130);
   });
 
