@@ -12,6 +12,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { QUEUE } from '#shared/infra.ts';
 import { LOCAL_REGION } from './emulators.ts';
 import { lambdaContext } from './lambda.ts';
+import { RESTORED_ATTRIBUTE } from './queue-store.ts';
 import { awaitStart, closeWorker, startTsWorker, type ThreadMessage } from './thread.ts';
 
 /** SQS returns at most 10 messages per receive. */
@@ -79,14 +80,18 @@ export function startPoller(opts: PollerOptions): Poller {
   }
 
   function toRecord(m: Message): SQSRecord {
-    const a = m.Attributes ?? {};
+    const a = { ...m.Attributes };
+    // Sent back after a stop (queue-store.ts): the emulator counts its receives from 1 again, though it may have
+    // been delivered before. Handed over as a redelivery, so that grouping checks it.
+    if (m.MessageAttributes?.[RESTORED_ATTRIBUTE] !== undefined) a['ApproximateReceiveCount'] = String(Math.max(2, Number(a['ApproximateReceiveCount']) || 0));
     return {
       messageId: m.MessageId!,
       receiptHandle: m.ReceiptHandle!,
       body: m.Body ?? '',
       attributes: {
-        ApproximateReceiveCount: a['ApproximateReceiveCount'] ?? '1',
-        SentTimestamp: a['SentTimestamp'] ?? String(Date.now()),
+        // Lambda always sets these; missing ones stay missing, so the handler cannot take a redelivery for a first one.
+        ApproximateReceiveCount: a['ApproximateReceiveCount'] ?? '',
+        SentTimestamp: a['SentTimestamp'] ?? '',
         SenderId: a['SenderId'] ?? 'local',
         ApproximateFirstReceiveTimestamp: a['ApproximateFirstReceiveTimestamp'] ?? String(Date.now()),
       },

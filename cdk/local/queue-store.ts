@@ -5,8 +5,11 @@
  * stack moves every message of both queues into a file in the data
  * directory; the next start sends them back before the event source mapping
  * runs. The file goes only after every message is back in a queue: a crash in
- * between sends some twice, which costs nothing, since grouping counts an
- * event id once.
+ * between sends some twice, which costs nothing: a restored message is marked
+ * (`RESTORED_ATTRIBUTE`) and the event source mapping hands it over as a
+ * redelivery, whose events grouping checks against what was counted before
+ * (`shared/pipeline/ledger.ts`) — a restored message may have been delivered,
+ * and even counted, before the stop.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +23,9 @@ const SAVE_CONCURRENCY = 16;
 const EMPTY_RECEIVES_TO_STOP = 2;
 
 export const QUEUE_FILE = 'queues.jsonl';
+
+/** The message attribute of a message sent back by `restoreQueues`: its receive count starts over, its history does not. */
+export const RESTORED_ATTRIBUTE = 'ferret-restored';
 
 export type QueueName = 'events' | 'dead-letter';
 
@@ -82,7 +88,10 @@ export async function restoreQueues(sqs: SQSClient, dataDir: string, queues: Rec
       const out = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queues[queue],
-          Entries: chunk.map((m, j) => ({ Id: String(j), MessageBody: m.body, ...(m.attributes ? { MessageAttributes: m.attributes } : {}) })),
+          Entries: chunk.map((m, j) => {
+            const attributes = queue === 'events' ? { ...m.attributes, [RESTORED_ATTRIBUTE]: { DataType: 'String', StringValue: 'true' } } : m.attributes;
+            return { Id: String(j), MessageBody: m.body, ...(attributes ? { MessageAttributes: attributes } : {}) };
+          }),
         }),
       );
       if (out.Failed?.length) throw new Error(`could not restore ${out.Failed.length} queued message(s) to the ${queue} queue: ${out.Failed[0]!.Message ?? out.Failed[0]!.Code}`);

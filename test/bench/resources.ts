@@ -293,6 +293,8 @@ export async function runResources(opts: ResourceOptions): Promise<ResourceRun[]
                 MaxNumberOfMessages: Math.min(SQS_MAX_BATCH, batchSize - batch.length),
                 WaitTimeSeconds: 0,
                 MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+                // The name local-aws-sqs reads.
+                AttributeNames: ['All'],
               }),
             );
             if (!got.Messages?.length) break;

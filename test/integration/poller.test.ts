@@ -6,11 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '#cdk/local/emulators.ts';
 import { startPoller } from '#cdk/local/poller.ts';
+import { RESTORED_ATTRIBUTE } from '#cdk/local/queue-store.ts';
+import { batchRecord } from '#functions/lib/sqs-record.ts';
 import { QUEUE } from '#shared/infra.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -118,5 +120,30 @@ describe('the local event source mapping', () => {
       await quick.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('hands over a message sent back after a stop as a redelivery: it may have been counted before the stop', async () => {
+    const sentAfter = Date.now();
+    await sqs.send(new SendMessageCommand({ QueueUrl: emulators.queueUrl, MessageBody: 'restored', MessageAttributes: { [RESTORED_ATTRIBUTE]: { DataType: 'String', StringValue: 'true' } } }));
+    await enqueue(['fresh']);
+    const seen = new Map<string, ReturnType<typeof batchRecord>>();
+    const poller = startPoller({
+      queueUrl: emulators.queueUrl,
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:ferret-events',
+      batchingWindowSeconds: 0,
+      handler: async (event: SQSEvent) => {
+        for (const r of event.Records) seen.set(r.body, batchRecord(r));
+        return { batchItemFailures: [] };
+      },
+    });
+    try {
+      await waitFor(() => seen.size === 2, 'both messages');
+    } finally {
+      await poller.stop();
+    }
+    expect(seen.get('restored')!.receiveCount).toBe(2);
+    expect(seen.get('fresh')!.receiveCount).toBe(1);
+    // The queue's send time, which bounds the records a redelivery reads.
+    for (const r of seen.values()) expect(r.sentTimestamp).toBeGreaterThanOrEqual(sentAfter - 1000);
   });
 });
