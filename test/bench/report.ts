@@ -170,7 +170,7 @@ export function render(r: BenchResults): string {
     const mixName = (x: ResourceRun) => (x.mix === 'distinct' ? 'new issues' : x.mix);
     out.push(
       table(
-        'Resources per event and cost per million events (USD); "new issues": every event opens one',
+        'Resources per event and cost per million events (USD); "storm": one bug past its hour\'s stored sample; "new issues": every event opens one',
         ['mix', 'batch', 'SQS req', 'DDB WCU', '(index)', 'DDB RCU', 'ingest ms', 'group ms', 'S3', 'emails', 'HTTP API $/M', 'REST API $/M'],
         r.resources.map((x) => [
           mixName(x),
