@@ -142,7 +142,41 @@ export function startPoller(opts: PollerOptions): Poller {
     }
   }
 
-  async function invoke(batch: Message[]): Promise<void> {
+  /** Messages an invocation is handling now, by id: each settles to whether that invocation deleted it. */
+  const inFlight = new Map<string, Promise<boolean>>();
+
+  async function invoke(received: Message[]): Promise<void> {
+    // A message received twice while the batch filled is handled once, under its latest receipt.
+    let batch = [...new Map(received.map((m) => [m.MessageId!, m])).values()];
+    // A message can come back while an invocation still handles it when a test shortens the
+    // visibility timeout to seconds; on Lambda never, as the function's timeout ends an invocation
+    // long before the queue's timeout (6 × it) ends. Grouping relies on that order (a first
+    // delivery is not checked against later ones, shared/pipeline/ledger.ts): such a message waits
+    // for the invocation, and is dropped if that invocation deleted it.
+    for (;;) {
+      const waits = batch.flatMap((m) => {
+        const earlier = inFlight.get(m.MessageId!);
+        return earlier ? [earlier.then((deleted) => ({ id: m.MessageId!, deleted }))] : [];
+      });
+      if (waits.length === 0) break;
+      const gone = new Set((await Promise.all(waits)).filter((w) => w.deleted).map((w) => w.id));
+      batch = batch.filter((m) => !gone.has(m.MessageId!));
+    }
+    if (batch.length === 0) return;
+    const deleted = new Set<string>();
+    const settle = new Map<string, (deleted: boolean) => void>();
+    for (const m of batch) inFlight.set(m.MessageId!, new Promise((r) => settle.set(m.MessageId!, r)));
+    try {
+      await handle(batch, deleted);
+    } finally {
+      for (const [id, done] of settle) {
+        inFlight.delete(id);
+        done(deleted.has(id));
+      }
+    }
+  }
+
+  async function handle(batch: Message[], deleted: Set<string>): Promise<void> {
     const records = batch.map(toRecord);
     stats.invocations++;
     stats.records += records.length;
@@ -162,7 +196,10 @@ export function startPoller(opts: PollerOptions): Poller {
     for (let i = 0; i < done.length; i += SQS_MAX_RECEIVE) {
       const chunk = done.slice(i, i + SQS_MAX_RECEIVE);
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })) }));
-      for (const r of chunk) held.delete(r.messageId);
+      for (const r of chunk) {
+        held.delete(r.messageId);
+        deleted.add(r.messageId);
+      }
     }
     // Failed messages are left alone, as Lambda leaves them: they reappear when their visibility
     // timeout ends. (Shortening it with ChangeMessageVisibility would be wrong here: local-aws-sqs

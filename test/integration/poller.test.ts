@@ -146,4 +146,57 @@ describe('the local event source mapping', () => {
     // The queue's send time, which bounds the records a redelivery reads.
     for (const r of seen.values()) expect(r.sentTimestamp).toBeGreaterThanOrEqual(sentAfter - 1000);
   });
+
+  it('never hands a message to a second invocation while the first still handles it, as Lambda never does', async () => {
+    // A queue that hides a message for 1 s, and an invocation that takes 2.5 s: the message comes back mid-invocation.
+    const dir = mkdtempSync(join(tmpdir(), 'ferret-poller-overlap-'));
+    const quick = await startEmulators(dir, { visibilityTimeoutSeconds: 1 });
+    const client = new SQSClient({ endpoint: quick.endpoints.sqs });
+    const log: string[] = [];
+    let slowRuns = 0;
+    const poller = startPoller({
+      queueUrl: quick.queueUrl,
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:ferret-events',
+      batchSize: 1,
+      batchingWindowSeconds: 0,
+      concurrency: 2,
+      handler: async (event: SQSEvent) => {
+        const r = event.Records[0]!;
+        if (r.body === 'fails-slowly' || r.body === 'succeeds-slowly') {
+          const run = ++slowRuns;
+          log.push(`${r.body} start ${r.attributes.ApproximateReceiveCount}`);
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+          log.push(`${r.body} end`);
+          // The first delivery of fails-slowly fails: its return is handled after that invocation, as a redelivery.
+          return { batchItemFailures: r.body === 'fails-slowly' && run === 1 ? [{ itemIdentifier: r.messageId }] : [] };
+        }
+        // Other messages keep the second poller receiving while the slow one runs.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { batchItemFailures: [] };
+      },
+    });
+    const withOthers = async (body: string) => {
+      await client.send(new SendMessageBatchCommand({ QueueUrl: quick.queueUrl, Entries: [{ Id: 'slow', MessageBody: body }] }));
+      for (let i = 0; i < 6; i++) {
+        await client.send(new SendMessageBatchCommand({ QueueUrl: quick.queueUrl, Entries: Array.from({ length: 10 }, (_, j) => ({ Id: `o${j}`, MessageBody: 'other' })) }));
+      }
+    };
+    try {
+      await withOthers('fails-slowly');
+      await waitFor(() => log.filter((l) => l === 'fails-slowly end').length === 2, 'the failed message handled again', 20_000);
+      await withOthers('succeeds-slowly');
+      await waitFor(() => log.includes('succeeds-slowly end'), 'the slow message handled', 20_000);
+      // Time for a second delivery of it, were one to come.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+    } finally {
+      await poller.stop();
+      client.destroy();
+      await quick.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(log[0]).toBe('fails-slowly start 1');
+    expect(log[1]).toBe('fails-slowly end');
+    expect(log[2]).toMatch(/^fails-slowly start [2-9]$/);
+    expect(log.slice(3)).toEqual(['fails-slowly end', 'succeeds-slowly start 1', 'succeeds-slowly end']);
+  }, 60_000);
 });
