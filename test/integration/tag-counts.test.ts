@@ -15,7 +15,7 @@ import type { GroupDeps } from '#shared/pipeline/group.ts';
 import { apiGet, apiSend } from '../helpers/api.ts';
 import { startDrillStack, type DrillStack } from '../helpers/drill-stack.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { bugEvent, inParallel, postEvent, record } from '../unit/pipeline/events.ts';
+import { bugEvent, inParallel, postEvent, record, redelivery } from '../unit/pipeline/events.ts';
 
 let drill: DrillStack;
 let stack: LocalStack;
@@ -103,11 +103,12 @@ describe('issue tag counters', () => {
     const faulty = crashAfterApply();
     expect((await grouper({ issues: faulty.issues })(records.slice(80, 160))).length).toBeGreaterThan(0);
     expect(faulty.crashed()).toBe(true);
-    expect(await grouper()(records.slice(80, 160))).toEqual([]);
-    expect(await grouper()(records.slice(80, 160))).toEqual([]);
+    // Redeliveries carry SQS's receive count: grouping checks them against what was counted.
+    expect(await grouper()(redelivery(records.slice(80, 160), 2))).toEqual([]);
+    expect(await grouper()(redelivery(records.slice(80, 160), 3))).toEqual([]);
     expect(await grouper()(records.slice(160))).toEqual([]);
     // The first batch once more, as a whole: every event in it is already counted.
-    expect(await grouper()(records.slice(0, 80))).toEqual([]);
+    expect(await grouper()(redelivery(records.slice(0, 80), 2))).toEqual([]);
 
     const issue = (await issueOf(bug))!;
     expect(issue.count).toBe(300);
@@ -189,7 +190,8 @@ describe('issue tag counters', () => {
       }),
     );
     for (let round = 0; round < 2; round++) {
-      const failed = await Promise.all(batches.map((b) => grouper()(b)));
+      // The second round is the queue's redelivery of the same messages.
+      const failed = await Promise.all(batches.map((b) => grouper()(round === 0 ? b : redelivery(b, 2))));
       expect(failed.flat()).toEqual([]);
     }
     const issue = (await issueOf(bug))!;
