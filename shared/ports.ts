@@ -191,6 +191,12 @@ export interface EventStore {
    * answers with the holder; an expired holder does not count.
    */
   claimEvent(stored: StoredEvent, token: string, expiresAt: number, full: boolean): Promise<ClaimResult>;
+  /**
+   * Of these event ids, those that hold an event claim now (strongly consistent reads, no write):
+   * a first delivery past the stored sample checks that its events were not stored before (an SDK
+   * resending an event after the hour's sample filled up).
+   */
+  claimedEvents(projectId: string, eventIds: readonly string[]): Promise<Set<string>>;
   /** Moves an event claim from a void token to this one; false when the claim had moved on. */
   takeOverEvent(projectId: string, eventId: string, from: string, to: string, issueId: string): Promise<boolean>;
   getEvent(projectId: string, eventId: string): Promise<StoredEvent | undefined>;

@@ -827,7 +827,7 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
   }
 
   /** Items by key, 100 per BatchGet, unprocessed keys retried; by partition key (or `by`). */
-  private async batchGetItems(keys: Item[], by: (item: Item) => string = (item) => String(item['pk']), projection?: string): Promise<Map<string, Item>> {
+  private async batchGetItems(keys: Item[], by: (item: Item) => string = (item) => String(item['pk']), projection?: string, consistent = false): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
     const chunks: Item[][] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) chunks.push(keys.slice(i, i + BATCH_GET_MAX_KEYS));
@@ -835,7 +835,9 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
       let pending: Item[] | undefined = chunk;
       for (let round = 0; pending && pending.length > 0; round++) {
         if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
-        const got = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ...(projection ? { ProjectionExpression: projection } : {}) } } }));
+        const got = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ...(projection ? { ProjectionExpression: projection } : {}), ...(consistent ? { ConsistentRead: true } : {}) } } }),
+        );
         for (const item of got.Responses?.[this.table] ?? []) out.set(by(item), item);
         pending = got.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
         if (round > 8 && pending?.length) throw new Error(`BatchGet left ${pending.length} keys unprocessed`);
@@ -1239,6 +1241,18 @@ export class DynamoStore extends DynamoProjectReader implements ProjectStore, Is
     const bodyRef = eventBodyKey(retentionDays, stored.projectId, stored.eventId, digest);
     await this.blobs.put(bodyRef, body, 'application/octet-stream');
     return { bodyRef };
+  }
+
+  async claimedEvents(projectId: string, eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    // Reads, not writes: a strongly consistent read of a small or missing item is one read unit (a fifth of a claim's write).
+    const items = await this.batchGetItems(
+      eventIds.map((id) => ({ pk: `EVENT#${projectId}#${id}`, sk: 'EVENT' })),
+      undefined,
+      'pk',
+      true,
+    );
+    return new Set([...items.keys()].map((pk) => pk.slice(`EVENT#${projectId}#`.length)));
   }
 
   async takeOverEvent(projectId: string, eventId: string, from: string, to: string, issueId: string): Promise<boolean> {

@@ -216,7 +216,7 @@ export function createGrouper(deps: GroupDeps) {
         ? await ledger.countedBefore(await deps.issues.countedSince(issueId, sentSince - COUNTED_CLOCK_SKEW_MS), new Set([...redelivered].map(countedKey)))
         : new Set<string>();
     // First deliveries past the sample: one COUNTED record for all of them, no claim each.
-    const countedOnly: NormalizedEvent[] = [];
+    let countedOnly: NormalizedEvent[] = [];
     const toClaim: Array<{ event: NormalizedEvent; full: boolean }> = [];
     events.forEach((event, i) => {
       const sampled = storedThisHour + i < EVENTS_STORED_PER_HOUR;
@@ -225,6 +225,13 @@ export function createGrouper(deps: GroupDeps) {
         else countedOnly.push(event);
       } else if (!countedBefore.has(countedKey(event.event_id))) toClaim.push({ event, full: sampled });
     });
+    // An SDK may send a stored event again in a new message once the sample is full: a read (not a
+    // write) finds its claim, and the claim path decides, so stored events stay exactly-once.
+    if (countedOnly.length > 0) {
+      const claimedBefore = await deps.events.claimedEvents(project.id, countedOnly.map((e) => e.event_id));
+      for (const event of countedOnly) if (claimedBefore.has(event.event_id)) toClaim.push({ event, full: false });
+      countedOnly = countedOnly.filter((e) => !claimedBefore.has(e.event_id));
+    }
     const [claimed] = await Promise.all([
       mapLimit(toClaim, CLAIM_CONCURRENCY, ({ event, full }) =>
         ledger.claimEvent(

@@ -7,9 +7,10 @@
  *   1. note the events: the first 100 events of an issue per hour (the stored
  *      sample) are each claimed with the token — a conditional put of the event
  *      with its body; the other events of a first delivery are listed together,
- *      ids only, in one COUNTED record of (issue, token) (`recordCounted`);
- *      those of a redelivery are checked against those records, then claimed
- *      (below); each new user is claimed too;
+ *      ids only, in one COUNTED record of (issue, token) (`recordCounted`),
+ *      unless a read finds a claim of theirs (a stored event sent again by an
+ *      SDK: it takes the claim path); those of a redelivery are checked against
+ *      the records, then claimed (below); each new user is claimed too;
  *   2. the counting write on the issue: counts, hour bucket, status change, and
  *      `applied[token] = {kind, count}` — one write per issue per batch, refused
  *      if the token is already applied, or fenced (below), or the issue merged;
@@ -55,15 +56,17 @@
  * Two accepted limits, where the count may be one too high and never too low:
  * SQS's rare duplicate delivery of a message that never failed (two first
  * deliveries of one message, both with receive count 1), and an SDK resending
- * an event id in a new message once the hour's stored sample is full (a new
- * message is a first delivery). Stored events stay exactly-once: the sample's
- * claims deduplicate both.
+ * a counted-only event in a new message (a new message is a first delivery,
+ * and a counted-only event left no claim to find). Stored events stay
+ * exactly-once: a first delivery past the sample reads the claims of its
+ * events (strongly consistent, no write), and one that finds its claim takes
+ * the claim path — unless it races its original's claim write.
  *
  * Costs: one claim write per event of the stored sample (the event store write
- * it replaces), one COUNTED record per issue per batch for the rest (about 1 KB
- * for 100 events: 8 bytes an event), and two writes per issue per batch (the
- * counting write, the APPLY# record); a redelivery adds one strongly consistent
- * query. The fence voids every token minted before it on that issue, so a
+ * it replaces); for the rest, one read unit each (the claim check, a fifth of a
+ * write's price) and one COUNTED record per issue per batch (about 1 KB for 100
+ * events: 8 bytes an event); two writes per issue per batch (the counting
+ * write, the APPLY# record); a redelivery adds one strongly consistent query. The fence voids every token minted before it on that issue, so a
  * healthy concurrent batch may be retried once; fences are raised only for
  * claims or records whose owner failed or raced on one event id.
  */

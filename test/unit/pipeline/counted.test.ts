@@ -101,6 +101,19 @@ describe('a storm of one bug', () => {
     expect(eventItems()).toHaveLength(100);
   });
 
+  it('does not count a stored event again when an SDK sends it in a new message after the sample filled', async () => {
+    const records = storm('resent', 150);
+    const group = testGrouper();
+    expect(await group(records.slice(0, 100))).toEqual([]);
+    expect(await group(records.slice(100))).toEqual([]);
+    // New messages (first deliveries) with the ids of ten stored events and ten counted-only ones.
+    const again = [...records.slice(0, 10), ...records.slice(100, 110)].map((r) => ({ ...r, messageId: `${r.messageId}-again` }));
+    expect(await group(again)).toEqual([]);
+    // The stored ten are found by their claims; the counted-only ten are the accepted limit (ledger.ts): counted twice.
+    expect(issueOf('resent')?.['count']).toBe(160);
+    expect(eventItems()).toHaveLength(100);
+  });
+
   for (const step of ['recordCounted', 'applyDelta', 'afterApply', 'finishToken'] as const) {
     it(`counts a counted-only batch once when it crashed at ${step} and comes back whole, then in halves`, async () => {
       const bug = `crash${step}`;

@@ -5,7 +5,7 @@
  * and fail the calls the grouping step makes, not a DynamoDB.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { defaultRules } from '#shared/alerts/rules.ts';
 import type { Issue, Project } from '#shared/model.ts';
@@ -42,6 +42,11 @@ export function mockTable() {
     items.set(key(input.Item), { ...input.Item });
     return {};
   });
+  mock.on(BatchGetCommand).callsFake(async (input) => ({
+    Responses: Object.fromEntries(
+      Object.entries(input.RequestItems ?? {}).map(([table, req]) => [table, ((req as { Keys?: Item[] }).Keys ?? []).map((k: Item) => items.get(key(k))).filter((i: Item | undefined) => i !== undefined)]),
+    ),
+  }));
   mock.on(QueryCommand).callsFake(async (input) => {
     const prefix = input.ExpressionAttributeValues?.[':r'];
     const pk = input.ExpressionAttributeValues?.[':p'];
