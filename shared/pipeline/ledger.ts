@@ -36,12 +36,13 @@
  * earlier delivery on either path — the hour's stored count, or the hour, may
  * have changed between the deliveries. It is looked up in the issue's COUNTED
  * records minted since its message was sent (less a margin for clock skew
- * between SQS and the grouping function; the records outlive the queue's
- * retention): a record whose token settles finished or pending has counted it
- * (pending: its follow-ups are adopted, as for claims); a void token never
- * applied and now never will. Events no applied record holds take the claim
- * path, a small claim when counted-only, which also catches an earlier delivery
- * that took the sampled path.
+ * between SQS and the grouping function; a record lives the queue's
+ * retention from its mint, which follows the send): a record whose token
+ * settles finished or pending has counted it (pending: its follow-ups are
+ * adopted, as for claims); a void token never applied and now never will.
+ * Events no applied record holds take the claim path, a small claim when
+ * counted-only, which also catches an earlier delivery that took the sampled
+ * path.
  *
  * Why a first delivery needs no check, on Lambda: the only way an earlier
  * delivery of the same message could still be running is a redelivery that
@@ -66,9 +67,10 @@
  * it replaces); for the rest, one read unit each (the claim check, a fifth of a
  * write's price) and one COUNTED record per issue per batch (about 1 KB for 100
  * events: 8 bytes an event); two writes per issue per batch (the counting
- * write, the APPLY# record); a redelivery adds one strongly consistent query. The fence voids every token minted before it on that issue, so a
- * healthy concurrent batch may be retried once; fences are raised only for
- * claims or records whose owner failed or raced on one event id.
+ * write, the APPLY# record); a redelivery adds one strongly consistent query.
+ * The fence voids every token minted before it on that issue, so a healthy
+ * concurrent batch may be retried once; fences are raised only for claims or
+ * records whose owner failed or raced on one event id.
  */
 import type { CountedRecord, EventStore, IssueStore, TokenFate } from '../ports.ts';
 import { ClaimBusyError } from './errors.ts';
