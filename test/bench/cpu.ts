@@ -191,7 +191,10 @@ export async function runCpu(opts: CpuOptions): Promise<CpuScenarioResult[]> {
         }
       }
       if (sent.length !== total) throw new Error(`ingest queued ${sent.length} of ${total} events`);
-      const records: SQSRecord[] = sent.map((body, i) => ({ messageId: `m${i}`, body }) as SQSRecord);
+      // As SQS hands them over: first deliveries (a record without a receive count is taken for a
+      // redelivery, which the grouping step checks against earlier deliveries).
+      const sentAt = String(Date.now());
+      const records: SQSRecord[] = sent.map((body, i) => ({ messageId: `m${i}`, body, attributes: { ApproximateReceiveCount: '1', SentTimestamp: sentAt } }) as SQSRecord);
 
       const singleCpu: number[] = [];
       const singleWall: number[] = [];
