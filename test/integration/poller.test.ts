@@ -40,6 +40,22 @@ async function enqueue(bodies: string[]): Promise<void> {
   }
 }
 
+/** An emulator of its own whose queue hides a received message for 1 s, so that retries come quickly. */
+async function quickQueue(name: string) {
+  const dir = mkdtempSync(join(tmpdir(), `ferret-poller-${name}-`));
+  const emulators = await startEmulators(dir, { visibilityTimeoutSeconds: 1 });
+  const client = new SQSClient({ endpoint: emulators.endpoints.sqs });
+  return {
+    emulators,
+    client,
+    async stop() {
+      client.destroy();
+      await emulators.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('the local event source mapping', () => {
   it('runs batches of a backlog concurrently up to the maximum concurrency, then scales back to one poller', async () => {
     const maxConcurrency = 3;
@@ -87,10 +103,8 @@ describe('the local event source mapping', () => {
   });
 
   it('hands a failing message to the handler maxReceiveCount times, then the redrive moves it to the dead-letter queue', async () => {
-    // An emulator whose queue hides a message for 1 s: the retries come quickly.
-    const dir = mkdtempSync(join(tmpdir(), 'ferret-poller-redrive-'));
-    const quick = await startEmulators(dir, { visibilityTimeoutSeconds: 1 });
-    const client = new SQSClient({ endpoint: quick.endpoints.sqs });
+    const q = await quickQueue('redrive');
+    const { emulators: quick, client } = q;
     const counts: string[] = [];
     let fine = 0;
     const poller = startPoller({
@@ -116,9 +130,7 @@ describe('the local event source mapping', () => {
       expect(fine).toBe(1);
     } finally {
       await poller.stop();
-      client.destroy();
-      await quick.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await q.stop();
     }
   });
 
@@ -149,9 +161,8 @@ describe('the local event source mapping', () => {
 
   it('never hands a message to a second invocation while the first still handles it, as Lambda never does', async () => {
     // A queue that hides a message for 1 s, and an invocation that takes 2.5 s: the message comes back mid-invocation.
-    const dir = mkdtempSync(join(tmpdir(), 'ferret-poller-overlap-'));
-    const quick = await startEmulators(dir, { visibilityTimeoutSeconds: 1 });
-    const client = new SQSClient({ endpoint: quick.endpoints.sqs });
+    const q = await quickQueue('overlap');
+    const { emulators: quick, client } = q;
     const log: string[] = [];
     let slowRuns = 0;
     const poller = startPoller({
@@ -190,9 +201,7 @@ describe('the local event source mapping', () => {
       await new Promise((resolve) => setTimeout(resolve, 2500));
     } finally {
       await poller.stop();
-      client.destroy();
-      await quick.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await q.stop();
     }
     expect(log[0]).toBe('fails-slowly start 1');
     expect(log[1]).toBe('fails-slowly end');
